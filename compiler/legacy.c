@@ -37,7 +37,11 @@ static Stmt *mk_stmt(Parser *p, StmtKind k, Expr *e, Loc loc)
 }
 
 Stmt *legacy_stmt_return(Parser *p, Expr *e, Loc loc) { return mk_stmt(p, STMT_RETURN, e, loc); }
-Stmt *legacy_stmt_assert(Parser *p, Expr *e, Loc loc) { return mk_stmt(p, STMT_ASSERT, e, loc); }
+Stmt *legacy_stmt_assert(Parser *p, Expr *e, Loc loc)
+{
+    e->parens = false;   /* `assert(e)`: the parentheses belong to assert */
+    return mk_stmt(p, STMT_ASSERT, e, loc);
+}
 
 Stmt *legacy_stmt_let(Parser *p, Ident name, TypeRef type, Expr *e, Loc loc)
 {
