@@ -235,8 +235,13 @@ static FieldBlock *assign_block(Parser *p, bool iface, Ident word, bool has_para
                            field_kind_names[f->kind], f->name.name);
             }
         } else if (f->kind == FIELD_REG && f->base.name) {
-            diag_error(p->diag, f->loc, "reg field `%s` takes `[size]`, not `[base, offset, size]`",
-                       f->name.name);
+            /* The 2021 grammar wrote every interface field as [base, off, size],
+             * registers included: only the size means anything for a register. */
+            if (expl)
+                diag_error(p->diag, f->loc, "reg field `%s` takes `[size]`, not `[base, offset, size]`",
+                           f->name.name);
+            f->base.name = NULL;
+            f->offset = NULL;
         }
     }
     return b;
@@ -424,7 +429,7 @@ static void finish_unit(Parser *p, Unit *u)
 %type <expr> expr primary path num_expr quant if_expr
 %type <field> state_field iface_field lfield lfield_head
 %type <block> state_block iface_block
-%type <fnode> fnode lnode
+%type <fnode> fnode lnode lnode_kw
 %type <slice> slice lslice
 %type <action> action
 %type <maps> map_body map_inner
@@ -679,7 +684,7 @@ state_block
           if ($6) parse_deprecated(p, DEP_TRAILING_SEMI, @6); }
     | KW_STATE '=' IDENT opt_lparams '{' lfields '}' opt_semi
         { $$ = assign_block(p, false, $3, $4.has, $4.params, $6, @$); }
-    | KW_STATE '=' KW_NONE ';'
+    | KW_STATE '=' KW_NONE opt_semi
         { $$ = NULL; parse_deprecated(p, DEP_STATE_ASSIGN, @$); }
     ;
 
@@ -757,7 +762,7 @@ iface_block
               parse_deprecated(p, DEP_IFACE_SAME, @$);
               $$ = &same_as_state;
           } }
-    | KW_INTERFACE '=' KW_NONE ';'
+    | KW_INTERFACE '=' KW_NONE opt_semi
         { $$ = NULL; parse_deprecated(p, DEP_IFACE_ASSIGN, @$); }
     ;
 
@@ -878,8 +883,7 @@ lfields
 lfields1
     : lfield                { $$ = (PtrVec){0}; if ($1) PUSH($$, $1); }
     | lfields1 field_sep    { $$ = $1; if ($2 == ';') parse_deprecated(p, DEP_FIELD_SEP, @2); }
-    | lfields1 field_sep lfield
-        { $$ = $1; if ($3) PUSH($$, $3); if ($2 == ';') parse_deprecated(p, DEP_FIELD_SEP, @2); }
+    | lfields1 lfield       { $$ = $1; if ($2) PUSH($$, $2); }   /* 2022: `};?` */
     ;
 
 field_sep
@@ -937,13 +941,25 @@ lnodes1
         { $$ = $1; PUSH($$, $3); if ($2 == ';') parse_deprecated(p, DEP_FIELD_SEP, @2); }
     ;
 
-/* ... or, in the 2021 parser, with no braces: `Layout {..}; ReadAction {..};` */
+/* ... or, in the 2021 parser, with no braces: `Layout {..}; ReadAction {..};`
+ * (only the keyword forms: there `ReadAction` is a keyword) */
 lnodes_bare
-    : lnode ';'             { $$ = (PtrVec){0}; PUSH($$, $1); }
-    | lnodes_bare lnode ';' { $$ = $1; PUSH($$, $2); }
+    : lnode_kw ';'             { $$ = (PtrVec){0}; PUSH($$, $1); }
+    | lnodes_bare lnode_kw ';' { $$ = $1; PUSH($$, $2); }
     ;
 
 lnode
+    : lnode_kw
+    | IDENT '{' actions '}'
+        { $$ = arena_alloc(A, sizeof(FieldNode)); $$->items = $3; $$->loc = @$;
+          if (strcmp($1.name, "ReadAction") == 0) $$->kind = NODE_READ_ACTIONS;
+          else if (strcmp($1.name, "WriteAction") == 0) $$->kind = NODE_WRITE_ACTIONS;
+          else { diag_error(p->diag, @1, "expected `Layout`, `ReadActions` or `WriteActions`, found `%s`", $1.name);
+                 $$->kind = NODE_READ_ACTIONS; }
+          parse_deprecated(p, DEP_ACTION_NAME, @1); }
+    ;
+
+lnode_kw
     : KW_LAYOUT '{' lslices '}'
         { $$ = arena_alloc(A, sizeof(FieldNode)); $$->kind = NODE_LAYOUT; $$->items = $3; $$->loc = @$; }
     | KW_READACTION '{' actions '}'
@@ -956,13 +972,6 @@ lnode
         { $$ = arena_alloc(A, sizeof(FieldNode)); $$->kind = NODE_READ_ACTIONS; $$->items = $3; $$->loc = @$; }
     | KW_WRITEACTIONS '{' actions '}'
         { $$ = arena_alloc(A, sizeof(FieldNode)); $$->kind = NODE_WRITE_ACTIONS; $$->items = $3; $$->loc = @$; }
-    | IDENT '{' actions '}'
-        { $$ = arena_alloc(A, sizeof(FieldNode)); $$->items = $3; $$->loc = @$;
-          if (strcmp($1.name, "ReadAction") == 0) $$->kind = NODE_READ_ACTIONS;
-          else if (strcmp($1.name, "WriteAction") == 0) $$->kind = NODE_WRITE_ACTIONS;
-          else { diag_error(p->diag, @1, "expected `Layout`, `ReadActions` or `WriteActions`, found `%s`", $1.name);
-                 $$->kind = NODE_READ_ACTIONS; }
-          parse_deprecated(p, DEP_ACTION_NAME, @1); }
     ;
 
 /* ---- maps --------------------------------------------------------------- */
