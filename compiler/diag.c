@@ -94,7 +94,10 @@ static void print_excerpt(Diag *d, Loc loc)
     int shown = end - start;
     if (shown > MAX_EXCERPT)
         shown = MAX_EXCERPT;
-    fprintf(d->out, "%5d | ", loc.first_line);
+    int width = 5;
+    for (int n = loc.first_line; n >= 100000; n /= 10)
+        width++;
+    fprintf(d->out, "%*d | ", width, loc.first_line);
     for (int i = 0; i < shown; i++) {
         unsigned char c = (unsigned char)f->text[start + i];
         fputc(c == '\t' || (c >= 0x20 && c < 0x7f) ? c : '?', d->out);
@@ -111,7 +114,7 @@ static void print_excerpt(Diag *d, Loc loc)
         return;
     if (last > shown)
         last = shown < col ? col : shown;
-    fputs("      | ", d->out);
+    fprintf(d->out, "%*s | ", width, "");
     for (int i = 1; i < col; i++) {
         char c = f->text[start + i - 1];
         fputc(c == '\t' ? '\t' : ' ', d->out);

@@ -16,6 +16,11 @@
 %define lr.type ielr
 %define parse.error custom
 %locations
+%initial-action {
+    @$.file = p->file;
+    @$.first_line = @$.last_line = 1;
+    @$.first_column = @$.last_column = 0;
+}
 %define api.location.type {Loc}
 %param {yyscan_t scanner}
 %parse-param {Parser *p}
@@ -33,6 +38,9 @@ int yylex(YYSTYPE *yylval, YYLTYPE *yylloc, yyscan_t scanner);
 
 %code {
 #include <string.h>
+
+/* Deep enough that the expression depth limit (MAX_EXPR_DEPTH) speaks first. */
+#define YYMAXDEPTH 100000
 
 #include "diag.h"
 
@@ -566,7 +574,7 @@ unit
 
 unit_head
     : opt_abstract unit_kw IDENT opt_params opt_derive
-        { if (!$1) { @$.first_line = @2.first_line; @$.first_column = @2.first_column; }
+        { if (!$1) { @$.file = @2.file; @$.first_line = @2.first_line; @$.first_column = @2.first_column; }
           $$ = arena_alloc(A, sizeof(Unit)); $$->kind = (UnitKind)$2; $$->is_abstract = $1;
           $$->name = $3; $$->has_params = $4.has; $$->params = $4.params;
           if ($5.name) { $$->parent = arena_alloc(A, sizeof(Ident)); *$$->parent = $5; }
@@ -685,7 +693,9 @@ state_block
     | KW_STATE '=' IDENT opt_lparams '{' lfields '}' opt_semi
         { $$ = assign_block(p, false, $3, $4.has, $4.params, $6, @$); }
     | KW_STATE '=' KW_NONE opt_semi
-        { $$ = NULL; parse_deprecated(p, DEP_STATE_ASSIGN, @$); }
+        { /* a unit without state: the current form is `state {}` */
+          $$ = arena_alloc(A, sizeof(FieldBlock)); $$->loc = @$;
+          parse_deprecated(p, DEP_STATE_ASSIGN, @$); }
     ;
 
 state_fields
@@ -763,7 +773,8 @@ iface_block
               $$ = &same_as_state;
           } }
     | KW_INTERFACE '=' KW_NONE opt_semi
-        { $$ = NULL; parse_deprecated(p, DEP_IFACE_ASSIGN, @$); }
+        { $$ = arena_alloc(A, sizeof(FieldBlock)); $$->is_interface = true; $$->loc = @$;
+          parse_deprecated(p, DEP_IFACE_ASSIGN, @$); }
     ;
 
 iface_fields
@@ -1302,7 +1313,8 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, Parser *p, const char *msg)
 {
     (void)scanner;
     /* Only "memory exhausted" reaches here: the parse stack hit YYMAXDEPTH. */
+    (void)msg;
     if (!p->fatal)
-        diag_error(p->diag, *loc, "%s (input nested too deeply)", msg);
+        diag_error(p->diag, *loc, "expression nested too deeply (the parser's stack is full)");
     p->fatal = true;
 }
