@@ -266,3 +266,168 @@ FieldBlock *legacy_iface_same_as_state(Parser *p, Unit *u, Loc loc)
     }
     return b;
 }
+
+/* ---- 2021 special-method signatures -------------------------------------- */
+
+static void rename_in_expr(Expr *e, const char *from, const char *to);
+
+static void rename_in_vec(PtrVec v, const char *from, const char *to)
+{
+    VEC_FOREACH(Expr *, x, v) rename_in_expr(x, from, to);
+}
+
+static void rename_in_expr(Expr *e, const char *from, const char *to)
+{
+    if (!e)
+        return;
+    switch (e->kind) {
+    case EXPR_NUM:
+    case EXPR_BOOL:
+        break;
+    case EXPR_PATH: {
+        Ident *head = e->path.segs.items[0];
+        if (strcmp(head->name, from) == 0)
+            head->name = to;
+        break;
+    }
+    case EXPR_CALL:
+        rename_in_vec(e->call.args, from, to);
+        break;
+    case EXPR_SLICE:
+        rename_in_expr(e->slice.base, from, to);
+        rename_in_expr(e->slice.lo, from, to);
+        rename_in_expr(e->slice.hi, from, to);
+        break;
+    case EXPR_ELEM:
+        rename_in_expr(e->elem.base, from, to);
+        rename_in_expr(e->elem.index, from, to);
+        break;
+    case EXPR_BINOP:
+        rename_in_expr(e->bin.lhs, from, to);
+        rename_in_expr(e->bin.rhs, from, to);
+        break;
+    case EXPR_UNOP:
+        rename_in_expr(e->un.operand, from, to);
+        break;
+    case EXPR_IF:
+        rename_in_expr(e->ifelse.cond, from, to);
+        rename_in_expr(e->ifelse.then, from, to);
+        rename_in_expr(e->ifelse.els, from, to);
+        break;
+    case EXPR_QUANT:
+        rename_in_expr(e->quant.body, from, to);
+        break;
+    }
+}
+
+static bool mentions(const Expr *e, const char *name);
+
+static bool mentions_vec(PtrVec v, const char *name)
+{
+    VEC_FOREACH(Expr *, x, v) if (mentions(x, name)) return true;
+    return false;
+}
+
+static bool mentions(const Expr *e, const char *name)
+{
+    if (!e)
+        return false;
+    switch (e->kind) {
+    case EXPR_NUM:
+    case EXPR_BOOL:
+        return false;
+    case EXPR_PATH:
+        return strcmp(((Ident *)e->path.segs.items[0])->name, name) == 0;
+    case EXPR_CALL:
+        return mentions_vec(e->call.args, name);
+    case EXPR_SLICE:
+        return mentions(e->slice.base, name) || mentions(e->slice.lo, name) || mentions(e->slice.hi, name);
+    case EXPR_ELEM:
+        return mentions(e->elem.base, name) || mentions(e->elem.index, name);
+    case EXPR_BINOP:
+        return mentions(e->bin.lhs, name) || mentions(e->bin.rhs, name);
+    case EXPR_UNOP:
+        return mentions(e->un.operand, name);
+    case EXPR_IF:
+        return mentions(e->ifelse.cond, name) || mentions(e->ifelse.then, name) ||
+               mentions(e->ifelse.els, name);
+    case EXPR_QUANT:
+        return mentions(e->quant.body, name);
+    }
+    return false;
+}
+
+static bool method_mentions(const Method *m, const char *name)
+{
+    return mentions_vec(m->requires, name) || mentions_vec(m->ensures, name) || mentions(m->body, name);
+}
+
+static bool scalar_type(TypeKind k)
+{
+    return k == TYPE_ADDR || k == TYPE_VADDR || k == TYPE_PADDR || k == TYPE_SIZE || k == TYPE_INT ||
+           k == TYPE_FLAGS;
+}
+
+/* Give param i the current name and type, renaming its uses. */
+static void set_param(Method *m, int i, const char *name, TypeKind kind)
+{
+    Param *p = m->params.items[i];
+    if (strcmp(p->name.name, name) != 0) {
+        rename_in_vec(m->requires, p->name.name, name);
+        rename_in_vec(m->ensures, p->name.name, name);
+        rename_in_expr(m->body, p->name.name, name);
+        p->name.name = name;
+    }
+    if (scalar_type(p->type.kind))
+        p->type.kind = kind;
+}
+
+/* The 2021 specs wrote `fn translate(va: addr, flags: int) -> addr` and
+ * bodiless `fn map(va: addr, sz: size, flags: int, pa: addr) -> bool;`.
+ * Their meaning is the current special methods, so they are rewritten to
+ * the current signatures when the shape fits; anything else is left for
+ * semantic analysis to report. */
+void legacy_convert_signatures(Parser *p, Unit *u)
+{
+    static const struct {
+        const char *name;
+        int         nparams;
+        const char *names[4];
+        TypeKind    types[4];
+    } special[] = {
+        { "map", 4, { "va", "sz", "flgs", "pa" }, { TYPE_VADDR, TYPE_SIZE, TYPE_FLAGS, TYPE_PADDR } },
+        { "unmap", 2, { "va", "sz" }, { TYPE_VADDR, TYPE_SIZE } },
+        { "protect", 3, { "va", "sz", "flgs" }, { TYPE_VADDR, TYPE_SIZE, TYPE_FLAGS } },
+    };
+    VEC_FOREACH(Item *, it, u->items) {
+        if (it->kind != ITEM_METHOD)
+            continue;
+        Method *m = it->method;
+        const char *name = m->name.name;
+        if (strcmp(name, "translate") == 0 && m->params.len >= 1) {
+            /* drop trailing params the method never uses (`flags: int`) */
+            while (m->params.len > 1 && !method_mentions(m, ((Param *)m->params.items[m->params.len - 1])->name.name))
+                m->params.len--;
+            set_param(m, 0, "va", TYPE_VADDR);
+            if (m->ret && scalar_type(m->ret->kind))
+                m->ret->kind = TYPE_PADDR;
+            parse_deprecated(p, DEP_LEGACY_SIGNATURE, m->name.loc);
+            continue;
+        }
+        if (strcmp(name, "matchflags") == 0 && m->params.len == 1) {
+            set_param(m, 0, "flgs", TYPE_FLAGS);
+            continue;
+        }
+        for (size_t k = 0; k < sizeof special / sizeof special[0]; k++) {
+            if (strcmp(name, special[k].name) != 0 || m->body || m->is_extern ||
+                m->params.len != special[k].nparams)
+                continue;
+            for (int i = 0; i < special[k].nparams; i++)
+                set_param(m, i, special[k].names[i], special[k].types[i]);
+            m->is_synth = true;
+            m->is_abstract = false;
+            m->ret = NULL;
+            parse_deprecated(p, DEP_LEGACY_SIGNATURE, m->name.loc);
+        }
+    }
+}

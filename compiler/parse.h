@@ -38,7 +38,8 @@ enum {
     X(DEP_UNTYPED_PARAM, "untyped state/interface parameters are deprecated; write `name: type`") \
     X(DEP_IFACE_SAME,    "`interface = Memory;` is deprecated; declare the interface fields") \
     X(DEP_KEYWORD_IDENT, "an identifier that is a keyword today was renamed with a trailing `_`") \
-    X(DEP_BRACKET_IFACE, "`interface = KIND(...) [ ... ]` is deprecated; use braces")
+    X(DEP_BRACKET_IFACE, "`interface = KIND(...) [ ... ]` is deprecated; use braces") \
+    X(DEP_LEGACY_SIGNATURE, "2021 signatures of translate/map/unmap/protect are deprecated; converted to `translate(va: vaddr) -> paddr` and `synth fn map(va: vaddr, sz: size, flgs: flags, pa: paddr)`, `unmap(va, sz)`, `protect(va, sz, flgs)`")
 
 typedef enum Deprecation {
 #define X(k, s) k,
@@ -88,6 +89,8 @@ Stmt *legacy_stmt_assert(Parser *p, Expr *e, Loc loc);
 Stmt *legacy_stmt_if(Parser *p, Expr *cond, PtrVec then, PtrVec *els, Loc loc);
 /* Turn a statement body into one expression; `assert`s become requires. */
 Expr *legacy_body_to_expr(Parser *p, PtrVec stmts, Loc body_loc, PtrVec *requires);
+/* Rewrite 2021 special-method signatures to the current ones. */
+void legacy_convert_signatures(Parser *p, Unit *u);
 /* `interface = Memory;`: one interface field per state field. */
 FieldBlock *legacy_iface_same_as_state(Parser *p, Unit *u, Loc loc);
 

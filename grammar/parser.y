@@ -359,6 +359,8 @@ static void finish_unit(Parser *p, Unit *u)
         PUSH(kept, it);
     }
     u->items = kept;
+    if (u->form == SYNTAX_LEGACY)
+        legacy_convert_signatures(p, u);
 }
 }
 
