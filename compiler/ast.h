@@ -145,11 +145,19 @@ extern const char *const unop_spelling[];
 typedef enum QuantKind { QUANT_FORALL, QUANT_EXISTS } QuantKind;
 
 typedef struct Expr Expr;
+struct Symbol;
+struct SemaUnit;
 struct Expr {
     ExprKind kind;
     Loc      loc;
     bool     parens;      /* written in parentheses; kept by fmt, not semantic */
     int      depth;       /* nesting depth, bounded by the parser */
+    /* filled in by semantic analysis (typecheck.c, consteval.c) */
+    struct Symbol   *sym;      /* what a path or call names */
+    TypeKind         ty;       /* type of the expression */
+    struct SemaUnit *ty_unit;  /* TYPE_NAMED: the unit type */
+    bool             is_const; /* cval holds the folded value */
+    uint64_t         cval;
     union {
         struct { uint64_t value; const char *text; } num;
         bool boolean;

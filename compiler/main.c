@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -20,6 +21,7 @@
 #include "diag.h"
 #include "load.h"
 #include "parse.h"
+#include "sema.h"
 
 #ifndef VRSC_VERSION
 #define VRSC_VERSION "0.1.0"
@@ -34,6 +36,11 @@ typedef struct Options {
     bool         locations;
     bool         check;       /* fmt --check */
     bool         in_place;    /* fmt -i */
+    bool         no_sema;     /* check --no-sema: parse only */
+    bool         no_smt;      /* check --no-smt: skip the Z3 checks */
+    bool         dump_sema;   /* check --dump-sema */
+    const char  *format;      /* graph --format: "dot" (default) or "svg" */
+    const char  *output;      /* graph -o FILE */
     int          max_errors;
     int          argc;        /* after -Werror was taken out */
     PtrVec       include_dirs;
@@ -51,16 +58,24 @@ static const char usage_text[] =
     "  fmt [--check] [-i] FILE...\n"
     "                         print specs in canonical current syntax;\n"
     "                         legacy and transitional syntax is converted\n"
+    "  graph [--format=dot|svg] [-o FILE] FILE\n"
+    "                         check a spec and draw its unit hierarchy as\n"
+    "                         Graphviz DOT (or SVG, through graphviz `dot`)\n"
     "\n"
     "Options:\n"
     "  -I DIR                 also look for imports in DIR\n"
     "      --color=WHEN       color diagnostics: auto (default), always, never\n"
     "  -Werror                treat warnings as errors\n"
     "      --max-errors=N     stop after N errors (default 100, 0 = no limit)\n"
+    "      --no-sema          (check) parse only, skip semantic analysis\n"
+    "      --no-smt           (check) skip the Z3 sanity checks\n"
+    "      --dump-sema        (check) print the checked program\n"
     "      --dump-ast         (parse) print the syntax tree\n"
     "      --no-locations     (parse) leave source spans out of the dump\n"
     "      --check            (fmt) report files that are not formatted; exit 1\n"
     "  -i, --in-place         (fmt) rewrite the files\n"
+    "      --format=FMT       (graph) dot (default) or svg\n"
+    "  -o, --output=FILE      (graph) write to FILE instead of standard output\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n"
     "\n"
@@ -78,7 +93,8 @@ static int usage_error(const char *fmt, const char *arg)
  * follow file names. Returns the index of the first file, or -1. */
 static int parse_options(int argc, char **argv, Options *o, int *status)
 {
-    enum { OPT_COLOR = 256, OPT_DUMP_AST, OPT_NO_LOC, OPT_CHECK, OPT_MAX_ERRORS, OPT_WERROR };
+    enum { OPT_COLOR = 256, OPT_DUMP_AST, OPT_NO_LOC, OPT_CHECK, OPT_MAX_ERRORS, OPT_WERROR,
+           OPT_NO_SEMA, OPT_NO_SMT, OPT_DUMP_SEMA, OPT_FORMAT };
     static const struct option longopts[] = {
         { "color", required_argument, NULL, OPT_COLOR },
         { "colour", required_argument, NULL, OPT_COLOR },
@@ -87,6 +103,11 @@ static int parse_options(int argc, char **argv, Options *o, int *status)
         { "check", no_argument, NULL, OPT_CHECK },
         { "in-place", no_argument, NULL, 'i' },
         { "max-errors", required_argument, NULL, OPT_MAX_ERRORS },
+        { "no-sema", no_argument, NULL, OPT_NO_SEMA },
+        { "no-smt", no_argument, NULL, OPT_NO_SMT },
+        { "dump-sema", no_argument, NULL, OPT_DUMP_SEMA },
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { "output", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -107,7 +128,7 @@ static int parse_options(int argc, char **argv, Options *o, int *status)
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, ":I:ihV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":I:o:ihV", longopts, NULL)) != -1) {
         switch (c) {
         case 'I':
             vec_push(&o->arena, &o->include_dirs, optarg);
@@ -144,6 +165,25 @@ static int parse_options(int argc, char **argv, Options *o, int *status)
         case OPT_CHECK:
             o->check = true;
             break;
+        case OPT_NO_SEMA:
+            o->no_sema = true;
+            break;
+        case OPT_NO_SMT:
+            o->no_smt = true;
+            break;
+        case OPT_DUMP_SEMA:
+            o->dump_sema = true;
+            break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "dot") != 0 && strcmp(optarg, "svg") != 0) {
+                *status = usage_error("invalid argument '%s' for '--format' (dot, svg)", optarg);
+                return -1;
+            }
+            o->format = optarg;
+            break;
+        case 'o':
+            o->output = optarg;
+            break;
         case OPT_MAX_ERRORS: {
             char *end;
             errno = 0;
@@ -179,8 +219,25 @@ static LoadOptions load_options(const Options *o, bool follow)
     return lo;
 }
 
-/* check / parse: load with imports; parse --dump-ast prints every file. */
-static int cmd_check(Options *o, char **files, int n, bool dump)
+/* check --dump-sema: the dump is built in memory, then written at once. */
+static void print_sema_dump(const SemaProgram *sp)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem) {
+        diag_plain(sp->diag, DIAG_ERROR, "out of memory");
+        return;
+    }
+    sema_dump(mem, sp);
+    fclose(mem);
+    fwrite(buf, 1, len, stdout);
+    free(buf);
+}
+
+/* check / parse: load with imports; check then runs semantic analysis;
+ * parse --dump-ast prints every file. */
+static int cmd_check(Options *o, char **files, int n, bool dump, bool sema)
 {
     int status = EXIT_OK;
     for (int i = 0; i < n; i++) {
@@ -190,6 +247,12 @@ static int cmd_check(Options *o, char **files, int n, bool dump)
         setup_diag(&d, o);
         LoadOptions lo = load_options(o, true);
         Program *prog = load_program(&a, &d, files[i], &lo);
+        if (sema && !d.errors && !prog->io_error) {
+            SemaOptions so = { !o->no_smt };
+            SemaProgram *sp = sema_check(&a, &d, prog, &so);
+            if (o->dump_sema && sp && !d.errors)
+                print_sema_dump(sp);
+        }
         if (prog->io_error)
             status = EXIT_USAGE;
         else if (d.errors && status == EXIT_OK)
@@ -283,10 +346,145 @@ static int cmd_fmt(Options *o, char **files, int n)
     return status;
 }
 
+/* Is `dot` an executable file in some $PATH directory? */
+static bool have_dot(void)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return false;
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        char cand[4096];
+        if (n < sizeof cand - 8) {
+            /* an empty entry means the current directory */
+            snprintf(cand, sizeof cand, "%.*s/dot", n ? (int)n : 1, n ? path : ".");
+            if (access(cand, X_OK) == 0)
+                return true;
+        }
+        path += n;
+        if (*path == ':')
+            path++;
+    }
+    return false;
+}
+
+/* Replace the DOT text in *buf by `dot -Tsvg` of it. The DOT goes through a
+ * temporary file so that popen needs only one direction. */
+static int dot_to_svg(Diag *d, char **buf, size_t *len)
+{
+    const char *dir = getenv("TMPDIR");
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/vrsc-graph.XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(tmpl);
+    if (fd < 0) {
+        diag_plain(d, DIAG_ERROR, "cannot create a temporary file: %s", strerror(errno));
+        return EXIT_USAGE;
+    }
+    FILE *f = fdopen(fd, "wb");
+    bool ok = f && fwrite(*buf, 1, *len, f) == *len;
+    if (f ? fclose(f) != 0 : close(fd) != 0)
+        ok = false;
+    if (!ok) {
+        diag_plain(d, DIAG_ERROR, "cannot write `%s`: %s", tmpl, strerror(errno));
+        remove(tmpl);
+        return EXIT_USAGE;
+    }
+    /* single-quote the path for the shell */
+    char cmd[3 * sizeof tmpl];
+    size_t k = (size_t)snprintf(cmd, sizeof cmd, "exec dot -Tsvg < '");
+    for (const char *c = tmpl; *c && k + 8 < sizeof cmd; c++) {
+        if (*c == '\'')
+            k += (size_t)snprintf(cmd + k, sizeof cmd - k, "'\\''");
+        else
+            cmd[k++] = *c;
+    }
+    snprintf(cmd + k, sizeof cmd - k, "'");
+    char *svg = NULL;
+    size_t svg_len = 0;
+    FILE *mem = open_memstream(&svg, &svg_len);
+    FILE *p = mem ? popen(cmd, "r") : NULL;
+    if (p) {
+        char chunk[8192];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof chunk, p)) > 0)
+            fwrite(chunk, 1, n, mem);
+    }
+    int st = p ? pclose(p) : -1;
+    if (mem)
+        fclose(mem);
+    remove(tmpl);
+    if (st != 0 || svg_len == 0) {
+        if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 127)
+            diag_plain(d, DIAG_ERROR, "graphviz `dot` not found; use --format=dot");
+        else
+            diag_plain(d, DIAG_ERROR, "graphviz `dot -Tsvg` failed");
+        free(svg);
+        return EXIT_USAGE;
+    }
+    free(*buf);
+    *buf = svg;
+    *len = svg_len;
+    return EXIT_OK;
+}
+
+/* graph: check one spec (no SMT) and print its unit hierarchy. */
+static int cmd_graph(Options *o, const char *file)
+{
+    bool svg = o->format && strcmp(o->format, "svg") == 0;
+    Arena a;
+    arena_init(&a);
+    Diag d;
+    setup_diag(&d, o);
+    int status = EXIT_OK;
+    char *buf = NULL;
+    size_t len = 0;
+    if (svg && !have_dot()) {
+        diag_plain(&d, DIAG_ERROR, "graphviz `dot` not found; use --format=dot");
+        status = EXIT_USAGE;
+        goto done;
+    }
+    LoadOptions lo = load_options(o, true);
+    Program *prog = load_program(&a, &d, file, &lo);
+    if (prog->io_error) {
+        status = EXIT_USAGE;
+        goto done;
+    }
+    SemaOptions so = { false };
+    SemaProgram *sp = d.errors ? NULL : sema_check(&a, &d, prog, &so);
+    if (!sp || d.errors) {
+        status = EXIT_INPUT;
+        goto done;
+    }
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem) {
+        diag_plain(&d, DIAG_ERROR, "out of memory");
+        status = EXIT_USAGE;
+        goto done;
+    }
+    graph_dot(mem, sp);
+    fclose(mem);
+    if (svg && (status = dot_to_svg(&d, &buf, &len)) != EXIT_OK)
+        goto done;
+    if (o->output) {
+        if (!write_file_atomic(o->output, buf, len)) {
+            diag_plain(&d, DIAG_ERROR, "cannot write `%s`: %s", o->output, strerror(errno));
+            status = EXIT_USAGE;
+        }
+    } else {
+        fwrite(buf, 1, len, stdout);
+        fflush(stdout);
+    }
+done:
+    free(buf);
+    diag_fini(&d);
+    arena_free(&a);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("%s", "no command given (check, parse, fmt)");
+        return usage_error("%s", "no command given (check, parse, fmt, graph)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
         fputs(usage_text, stdout);
@@ -304,6 +502,10 @@ int main(int argc, char **argv)
     if (first < 0)
         goto out;
     char **files = argv + 1 + first;
+    if ((o.output || o.format) && strcmp(cmd, "graph") != 0) {
+        status = usage_error("%s", "--format and -o apply only to graph");
+        goto out;
+    }
     int nfiles = o.argc - first;
 
     if (strcmp(cmd, "check") == 0 || strcmp(cmd, "parse") == 0) {
@@ -315,7 +517,8 @@ int main(int argc, char **argv)
             status = usage_error("%s", "parse --dump-ast takes one file");
             goto out;
         }
-        status = cmd_check(&o, files, nfiles, strcmp(cmd, "parse") == 0 && o.dump_ast);
+        bool is_check = strcmp(cmd, "check") == 0;
+        status = cmd_check(&o, files, nfiles, !is_check && o.dump_ast, is_check && !o.no_sema);
     } else if (strcmp(cmd, "fmt") == 0) {
         if (nfiles == 0) {
             status = usage_error("%s", "fmt: no input files");
@@ -326,8 +529,14 @@ int main(int argc, char **argv)
             goto out;
         }
         status = cmd_fmt(&o, files, nfiles);
+    } else if (strcmp(cmd, "graph") == 0) {
+        if (nfiles != 1) {
+            status = usage_error("%s", nfiles ? "graph takes one file" : "graph: no input file");
+            goto out;
+        }
+        status = cmd_graph(&o, files[0]);
     } else {
-        status = usage_error("unknown command '%s' (check, parse, fmt)", cmd);
+        status = usage_error("unknown command '%s' (check, parse, fmt, graph)", cmd);
     }
 out:
     arena_free(&o.arena);

@@ -3,27 +3,34 @@
 #
 #   golden.sh dump      VRSC F   vrsc parse --dump-ast --color=never F
 #                                stdout+stderr + "exit: N"      vs F.ast
-#   golden.sh err       VRSC F   vrsc check --color=never F
+#   golden.sh err       VRSC F   vrsc check --no-sema --color=never F (front end only)
 #                                stderr + "exit: N"             vs F.err
 #   golden.sh fmt       VRSC F   vrsc fmt --color=never F
 #                                stdout (must exit 0)           vs F.fmt
+#   golden.sh sema      VRSC F [G]  vrsc check --dump-sema --color=never F
+#                                stdout+stderr + "exit: N"      vs G or F.sema
+#   golden.sh graph     VRSC F [G]  vrsc graph --color=never F
+#                                stdout (must exit 0)           vs G or F.dot
 #   golden.sh roundtrip VRSC F   fmt F, re-parse it: the ASTs (no locations,
 #                                "file " header lines dropped) must match,
 #                                and fmt of the output must be a fixed point.
 #
-# F.ext means F with ".vrs" replaced by ".ext". With VRSC_UPDATE_GOLDEN=1 the
-# dump/err/fmt modes write the golden file instead of comparing. Needs only
+# F.ext means F with ".vrs" replaced by ".ext"; sema and graph take an
+# optional golden path G instead (for inputs outside tests/, e.g. specs/).
+# With VRSC_UPDATE_GOLDEN=1 the dump/err/fmt/sema/graph modes write the
+# golden file instead of comparing. Needs only
 # bash, coreutils and diffutils. Exit 0 = pass.
 set -u
 
 usage() {
-    echo "usage: golden.sh dump|err|fmt|roundtrip VRSC FILE.vrs" >&2
+    echo "usage: golden.sh dump|err|fmt|roundtrip|sema|graph VRSC FILE.vrs [GOLDEN]" >&2
     exit 2
 }
-[ "$#" -eq 3 ] || usage
+[ "$#" -eq 3 ] || [ "$#" -eq 4 ] || usage
 mode=$1
 vrsc=$2
 src=$3
+golden=${4:-}
 [ -f "$src" ] || { echo "golden.sh: no such file: $src" >&2; exit 2; }
 [ -x "$vrsc" ] || { echo "golden.sh: vrsc not executable: $vrsc" >&2; exit 2; }
 
@@ -78,7 +85,7 @@ dump)
     exit "$?"
     ;;
 err)
-    "$vrsc" check --color=never "$src" 2>"$tmp/actual" >/dev/null
+    "$vrsc" check --no-sema --color=never "$src" 2>"$tmp/actual" >/dev/null
     echo "exit: $?" >>"$tmp/actual"
     compare "$base.err" "$tmp/actual"
     exit "$?"
@@ -87,6 +94,18 @@ fmt)
     st=$(run "$tmp/actual" "$tmp/stderr" fmt --color=never "$src")
     [ "$st" = 0 ] || fail_run "vrsc fmt $src" "$st" "$tmp/stderr"
     compare "$base.fmt" "$tmp/actual"
+    exit "$?"
+    ;;
+sema)
+    "$vrsc" check --dump-sema --color=never "$src" >"$tmp/actual" 2>&1
+    echo "exit: $?" >>"$tmp/actual"
+    compare "${golden:-$base.sema}" "$tmp/actual"
+    exit "$?"
+    ;;
+graph)
+    st=$(run "$tmp/actual" "$tmp/stderr" graph --color=never "$src")
+    [ "$st" = 0 ] || fail_run "vrsc graph $src" "$st" "$tmp/stderr"
+    compare "${golden:-$base.dot}" "$tmp/actual"
     exit "$?"
     ;;
 roundtrip)

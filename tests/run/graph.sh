@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# graph.sh VRSC ROOT: the `vrsc graph` command line: DOT on stdout, -o FILE,
+# --format=svg through graphviz (skipped if `dot` is not installed), the
+# error when `dot` is missing, usage errors, and no output on failure.
+# Needs bash and coreutils.
+set -u
+
+[ "$#" -eq 2 ] || { echo "usage: graph.sh VRSC ROOT" >&2; exit 2; }
+vrsc=$1
+root=$2
+[ -x "$vrsc" ] || { echo "graph.sh: vrsc not executable: $vrsc" >&2; exit 2; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vrsc-graph.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT
+
+failures=0
+checks=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# expect N DESC ARGS...: run vrsc (stdout $tmp/out, stderr $tmp/err), want status N.
+expect() {
+    local want=$1 desc=$2
+    shift 2
+    checks=$((checks + 1))
+    "$vrsc" "$@" >"$tmp/out" 2>"$tmp/err"
+    local st=$?
+    if [ "$st" -ne "$want" ]; then
+        fail "$desc: 'vrsc $*' exited $st, expected $want"
+        sed -n '1,5p' "$tmp/err" >&2
+        return 1
+    fi
+    return 0
+}
+
+spec=$root/specs/x86_64.vrs
+[ -f "$spec" ] || { echo "graph.sh: missing input $spec" >&2; exit 2; }
+
+echo "dot to stdout"
+if expect 0 "graph" graph "$spec"; then
+    head -1 "$tmp/out" | grep -q '^digraph vrs {$' || fail "graph: stdout does not start with 'digraph vrs {'"
+    grep -q '"Pml4" -> "Pml4Entry" \[label="va\[47:39\]"\];' "$tmp/out" \
+        || fail "graph: no Pml4 -> Pml4Entry edge labelled va[47:39]"
+    [ -s "$tmp/err" ] && fail "graph: wrote to stderr"
+    cp "$tmp/out" "$tmp/stdout.dot"
+fi
+
+echo "-o FILE"
+if expect 0 "graph -o" graph -o "$tmp/x.dot" "$spec"; then
+    [ -s "$tmp/out" ] && fail "graph -o: wrote to stdout"
+    cmp -s "$tmp/x.dot" "$tmp/stdout.dot" || fail "graph -o: file differs from stdout output"
+fi
+expect 0 "graph --output=FILE --format=dot" graph --format=dot --output="$tmp/y.dot" "$spec" \
+    && { cmp -s "$tmp/y.dot" "$tmp/stdout.dot" || fail "graph --output: file differs"; }
+
+echo "svg"
+if command -v dot >/dev/null 2>&1; then
+    if expect 0 "graph --format=svg" graph --format=svg "$spec"; then
+        grep -q '<svg' "$tmp/out" || fail "graph --format=svg: no <svg> element on stdout"
+    fi
+else
+    echo "  (graphviz dot not installed: svg output not checked)"
+fi
+# without `dot` on PATH: an error, status 2, nothing written
+checks=$((checks + 1))
+PATH=/nonexistent "$vrsc" graph --format=svg -o "$tmp/z.svg" "$spec" >"$tmp/out" 2>"$tmp/err"
+st=$?
+[ "$st" -eq 2 ] || fail "svg without dot: exited $st, expected 2"
+grep -q 'graphviz `dot` not found; use --format=dot' "$tmp/err" || fail "svg without dot: message missing"
+[ -e "$tmp/z.svg" ] && fail "svg without dot: output file was created"
+
+echo "errors"
+printf 'flags { w, }\nconst A : int = ;\n' >"$tmp/bad.vrs"
+expect 1 "syntax error" graph -o "$tmp/bad.dot" "$tmp/bad.vrs"
+[ -e "$tmp/bad.dot" ] && fail "syntax error: output file was created"
+[ -s "$tmp/out" ] && fail "syntax error: wrote to stdout"
+expect 2 "missing file" graph "$tmp/no-such-file.vrs"
+expect 2 "no file" graph
+expect 2 "two files" graph "$spec" "$spec"
+expect 2 "bad --format" graph --format=png "$spec"
+expect 2 "-o with check" check -o "$tmp/c.dot" "$spec"
+expect 2 "unwritable -o" graph -o "$tmp/no/such/dir/x.dot" "$spec"
+
+echo "graph.sh: $checks checks, $failures failures"
+[ "$failures" -eq 0 ]
