@@ -3,45 +3,9 @@
 # -Werror, colors, diagnostic layout). Needs bash, coreutils, diffutils.
 set -u
 
-[ "$#" -eq 2 ] || { echo "usage: cli.sh VRSC ROOT" >&2; exit 2; }
-vrsc=$1
-root=$2
-[ -x "$vrsc" ] || { echo "cli.sh: vrsc not executable: $vrsc" >&2; exit 2; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vrsc-cli.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-
-failures=0
-checks=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# run ARGS...: run vrsc; stdout in $tmp/out, stderr in $tmp/err, status $st.
-st=0
-run() {
-    checks=$((checks + 1))
-    "$vrsc" "$@" >"$tmp/out" 2>"$tmp/err"
-    st=$?
-    if [ "$st" -ge 128 ]; then
-        fail "vrsc $*: killed by signal $((st - 128))"
-        sed -n '1,10p' "$tmp/err" >&2
-    fi
-}
-
-# expect_status N DESC ARGS...
-expect_status() {
-    local want=$1 desc=$2
-    shift 2
-    run "$@"
-    if [ "$st" -ne "$want" ]; then
-        fail "$desc: 'vrsc $*' exited $st, expected $want"
-        sed -n '1,5p' "$tmp/err" >&2
-        return 1
-    fi
-    return 0
-}
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib.sh"
+lib_init cli "$@"
 
 # usage_error DESC ARGS...: status 2, a message on stderr, nothing on stdout.
 usage_error() {
@@ -205,5 +169,4 @@ expect_status 1 "fmt --check on $legacy" fmt --check --color=never "$legacy"
 # fmt --check of an already formatted file: status 0
 expect_status 0 "fmt --check of formatted text" fmt --check --color=never "$tmp/legacy.vrs"
 
-echo "cli.sh: $checks checks, $failures failures"
-[ "$failures" -eq 0 ]
+lib_finish

@@ -5,35 +5,12 @@
 # Needs bash and coreutils.
 set -u
 
-[ "$#" -eq 2 ] || { echo "usage: graph.sh VRSC ROOT" >&2; exit 2; }
-vrsc=$1
-root=$2
-[ -x "$vrsc" ] || { echo "graph.sh: vrsc not executable: $vrsc" >&2; exit 2; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vrsc-graph.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-
-failures=0
-checks=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib.sh"
+lib_init graph "$@"
 
 # expect N DESC ARGS...: run vrsc (stdout $tmp/out, stderr $tmp/err), want status N.
-expect() {
-    local want=$1 desc=$2
-    shift 2
-    checks=$((checks + 1))
-    "$vrsc" "$@" >"$tmp/out" 2>"$tmp/err"
-    local st=$?
-    if [ "$st" -ne "$want" ]; then
-        fail "$desc: 'vrsc $*' exited $st, expected $want"
-        sed -n '1,5p' "$tmp/err" >&2
-        return 1
-    fi
-    return 0
-}
+expect() { expect_status "$@"; }
 
 spec=$root/specs/x86_64.vrs
 [ -f "$spec" ] || { echo "graph.sh: missing input $spec" >&2; exit 2; }
@@ -83,5 +60,4 @@ expect 2 "bad --format" graph --format=png "$spec"
 expect 2 "-o with check" check -o "$tmp/c.dot" "$spec"
 expect 2 "unwritable -o" graph -o "$tmp/no/such/dir/x.dot" "$spec"
 
-echo "graph.sh: $checks checks, $failures failures"
-[ "$failures" -eq 0 ]
+lib_finish

@@ -5,44 +5,16 @@
 # tests/parse/ok and tests/parse/err. Needs bash, coreutils, diffutils.
 set -u
 
-[ "$#" -eq 2 ] || { echo "usage: imports.sh VRSC ROOT" >&2; exit 2; }
-vrsc=$1
-root=$2
-[ -x "$vrsc" ] || { echo "imports.sh: vrsc not executable: $vrsc" >&2; exit 2; }
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib.sh"
+lib_init imports "$@"
 cd "$root" || exit 2
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vrsc-imports.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-
-failures=0
-checks=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# run ARGS...: stdout $tmp/out, stderr $tmp/err, status $st; >= 2 fails
-# unless the caller expects it.
-st=0
-run() {
-    checks=$((checks + 1))
-    "$vrsc" "$@" >"$tmp/out" 2>"$tmp/err"
-    st=$?
-    if [ "$st" -ge 128 ]; then
-        fail "vrsc $*: killed by signal $((st - 128))"
-        sed -n '1,10p' "$tmp/err" >&2
-    fi
-}
+# expect_status N ARGS...: here without a DESC, and with more of stderr.
 expect_status() {
     local want=$1
     shift
-    run "$@"
-    if [ "$st" -ne "$want" ]; then
-        fail "'vrsc $*' exited $st, expected $want"
-        sed -n '1,8p' "$tmp/err" >&2
-        return 1
-    fi
-    return 0
+    lib_expect_status "$want" "" 8 "$@"
 }
 
 ok=tests/parse/ok
@@ -156,5 +128,4 @@ fi
 run check --color=never -I "$tmp/p/nope" "$tmp/p/main.vrs"
 [ "$st" -eq 1 ] || [ "$st" -eq 2 ] || fail "-I NONEXISTENT: status $st"
 
-echo "imports.sh: $checks checks, $failures failures"
-[ "$failures" -eq 0 ]
+lib_finish

@@ -8,21 +8,10 @@
 # line on stderr. Needs bash, coreutils, diffutils and perl (perl-base).
 set -u
 
-[ "$#" -eq 2 ] || { echo "usage: robustness.sh VRSC ROOT" >&2; exit 2; }
-vrsc=$1
-root=$2
-[ -x "$vrsc" ] || { echo "robustness.sh: vrsc not executable: $vrsc" >&2; exit 2; }
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib.sh"
+lib_init robustness "$@"
 command -v perl >/dev/null || { echo "robustness.sh: perl not found" >&2; exit 2; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vrsc-robust.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-
-failures=0
-checks=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 
 # quote a file name for use in an ERE
 re_quote() {
@@ -34,7 +23,6 @@ re_quote() {
 #   EXPECT = 1    status must be 1, with a FILE:LINE:COL: error: line
 #   EXPECT = any  status 0 or 1; if 1, an error line is required
 # Leaves stderr in $tmp/err and the status in $st.
-st=0
 run_one() {
     local expect=$1 file=$2
     shift 2
@@ -281,5 +269,4 @@ for f in "$tmp/dir.vrs" "$tmp/does-not-exist.vrs"; do
     done
 done
 
-echo "robustness.sh: $checks checks, $failures failures"
-[ "$failures" -eq 0 ]
+lib_finish

@@ -6,10 +6,9 @@
 # Needs bash, coreutils, perl (perl-base) and valgrind.
 set -u
 
-[ "$#" -eq 2 ] || { echo "usage: valgrind.sh VRSC ROOT" >&2; exit 2; }
-vrsc=$1
-root=$2
-[ -x "$vrsc" ] || { echo "valgrind.sh: vrsc not executable: $vrsc" >&2; exit 2; }
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib.sh"
+lib_init valgrind "$@"
 
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "skipped: valgrind is not installed"
@@ -22,15 +21,7 @@ if grep -q __asan_init "$vrsc" 2>/dev/null ||
 fi
 cd "$root" || exit 2
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vrsc-valgrind.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-
-failures=0
 runs=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 
 # Per-run cap in seconds; timeout(1) is in coreutils.
 cap=30
@@ -97,5 +88,4 @@ vg_run "parse --dump-ast" "$tmp/gen/truncated.vrs"
 cp tests/fmt/legacy_x86_pt.vrs "$tmp/inplace.vrs"
 vg_run "fmt -i" "$tmp/inplace.vrs"
 
-echo "valgrind.sh: $runs valgrind runs in $((SECONDS - start))s, $failures failures"
-[ "$failures" -eq 0 ]
+lib_finish "$runs valgrind runs in $((SECONDS - start))s"
