@@ -540,11 +540,16 @@ void maps_check_enum(UnitsCtx *c, SemaUnit *u)
         SemaUnit *vu = variant_unit(c, u, v, i);
         if (!vu)
             continue;
+        /* the enum takes its widths from its variants: the input width they
+         * all share, and the widest output any of them produces */
         if (!u->variants.len) {
-            u->inbitwidth = vu->inbitwidth;     /* the enum takes its widths from its variants */
+            u->inbitwidth = vu->inbitwidth;
             u->outbitwidth = vu->outbitwidth;
             u->in_given = u->out_given = true;
-        } else if (vu->inbitwidth != u->inbitwidth) {
+        } else if (vu->outbitwidth > u->outbitwidth) {
+            u->outbitwidth = vu->outbitwidth;
+        }
+        if (u->variants.len && vu->inbitwidth != u->inbitwidth) {
             diag_error(sp->diag, v->name.loc, "unit `%s` has a different inbitwidth to the enum "
                        "(%llu vs %llu)", vu->name, (unsigned long long)vu->inbitwidth,
                        (unsigned long long)u->inbitwidth);
