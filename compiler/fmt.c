@@ -24,6 +24,7 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { INDENT_WIDTH = 4, MAX_COLS = 100 };
@@ -103,6 +104,17 @@ static bool fits(const Printer *p, int width)
 
 /* ---- comments ------------------------------------------------------------ */
 
+/* A NUL byte is placed before a trailing comment while printing: neither code
+ * nor comments can contain one (the lexer rejects NUL everywhere), so
+ * align_trailing() can find every mark. The mark counts as the two spaces it
+ * becomes at least. */
+static void put_trailing_mark(Printer *p)
+{
+    if (p->out)
+        fputc('\0', p->out);
+    p->col += 2;
+}
+
 static Pos start_of(Loc l) { return (Pos){ l.first_line, l.first_column }; }
 static Pos end_of(Loc l) { return (Pos){ l.last_line, l.last_column }; }
 static const Pos END_OF_FILE = { INT_MAX, INT_MAX };
@@ -117,7 +129,7 @@ static void print_comment(Printer *p, const Comment *c, bool own_line, bool blan
     const char *t = c->text;
     bool line_comment = t[0] == '/' && t[1] == '/';
     if (!own_line && p->line_open && !p->line_closed)
-        put(p, "  ");
+        put_trailing_mark(p);   /* aligned into a column by align_trailing() */
     else
         start_line(p, c->loc.first_line, blank_ok);
     size_t n = strlen(t);
@@ -977,11 +989,73 @@ static void fmt_items(Printer *p, const PtrVec *items, bool top)
     }
 }
 
+/* Trailing comments on consecutive lines start in one column, two spaces
+ * after the longest code of the run (as gofmt does); a run ends at a line
+ * without a trailing comment. Code longer than MAX_COLS is not padded. */
+static void align_trailing(FILE *out, const char *buf, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        /* find a run of lines with a marker */
+        size_t run_start = i, j = i;
+        size_t width = 0;
+        int lines = 0;
+        while (j < len) {
+            const char *nl = memchr(buf + j, '\n', len - j);
+            size_t end = nl ? (size_t)(nl - buf) : len;
+            const char *m = memchr(buf + j, '\0', end - j);
+            if (!m)
+                break;
+            size_t w = (size_t)(m - (buf + j));
+            if (w > width)
+                width = w;
+            lines++;
+            j = nl ? end + 1 : len;
+        }
+        if (lines == 0) {
+            const char *nl = memchr(buf + i, '\n', len - i);
+            size_t end = nl ? (size_t)(nl - buf) + 1 : len;
+            fwrite(buf + i, 1, end - i, out);
+            i = end;
+            continue;
+        }
+        bool pad = width <= MAX_COLS;
+        for (size_t k = run_start; k < j;) {
+            const char *nl = memchr(buf + k, '\n', j - k);
+            size_t end = nl ? (size_t)(nl - buf) : j;
+            const char *m = memchr(buf + k, '\0', end - k);
+            size_t w = (size_t)(m - (buf + k));
+            fwrite(buf + k, 1, w, out);
+            for (size_t c = 0; c < (pad ? width - w : 0) + 2; c++)
+                fputc(' ', out);
+            /* a second trailing comment on the line just follows the first */
+            for (const char *q = m + 1; q < buf + end; q++) {
+                if (*q)
+                    fputc(*q, out);
+                else
+                    fputs("  ", out);
+            }
+            if (nl)
+                fputc('\n', out);
+            k = nl ? end + 1 : j;
+        }
+        i = j;
+    }
+}
+
 void fmt_spec(FILE *out, const Spec *spec)
 {
-    Printer p = { .out = out, .comments = &spec->comments, .block_start = true };
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem)
+        return;
+    Printer p = { .out = mem, .comments = &spec->comments, .block_start = true };
     fmt_items(&p, &spec->items, true);
     flush_comments(&p, END_OF_FILE, FLUSH_ALL, true);
     if (p.line_open)
-        fputc('\n', out);
+        fputc('\n', mem);
+    fclose(mem);
+    align_trailing(out, buf, len);
+    free(buf);
 }
