@@ -178,3 +178,35 @@ Expr *ast_expr_clone(Arena *a, const Expr *e)
 }
 
 int ast_expr_depth(const Expr *e) { return e ? e->depth : 0; }
+
+bool ast_expr_visit(Expr *e, bool (*fn)(Expr *e, void *ctx), void *ctx)
+{
+    if (!e)
+        return true;
+    if (!fn(e, ctx))
+        return false;
+    switch (e->kind) {
+    case EXPR_NUM:
+    case EXPR_BOOL:
+    case EXPR_PATH:
+        return true;
+    case EXPR_CALL:
+        VEC_FOREACH(Expr *, a, e->call.args) if (!ast_expr_visit(a, fn, ctx)) return false;
+        return true;
+    case EXPR_SLICE:
+        return ast_expr_visit(e->slice.base, fn, ctx) && ast_expr_visit(e->slice.lo, fn, ctx) &&
+               ast_expr_visit(e->slice.hi, fn, ctx);
+    case EXPR_ELEM:
+        return ast_expr_visit(e->elem.base, fn, ctx) && ast_expr_visit(e->elem.index, fn, ctx);
+    case EXPR_BINOP:
+        return ast_expr_visit(e->bin.lhs, fn, ctx) && ast_expr_visit(e->bin.rhs, fn, ctx);
+    case EXPR_UNOP:
+        return ast_expr_visit(e->un.operand, fn, ctx);
+    case EXPR_IF:
+        return ast_expr_visit(e->ifelse.cond, fn, ctx) && ast_expr_visit(e->ifelse.then, fn, ctx) &&
+               ast_expr_visit(e->ifelse.els, fn, ctx);
+    case EXPR_QUANT:
+        return ast_expr_visit(e->quant.body, fn, ctx);
+    }
+    return true;
+}

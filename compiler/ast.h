@@ -405,6 +405,9 @@ Expr *ast_unop(Arena *a, UnOp op, Expr *operand, Loc loc);
 Expr *ast_path1(Arena *a, const char *name, Loc loc);
 Item *ast_item(Arena *a, ItemKind kind, Loc loc);
 Expr *ast_expr_clone(Arena *a, const Expr *e);
+/* Call fn on e and every subexpression, parents first; fn returns false to
+ * stop the walk early. Returns false if the walk was stopped. */
+bool  ast_expr_visit(Expr *e, bool (*fn)(Expr *e, void *ctx), void *ctx);
 int   ast_expr_depth(const Expr *e);          /* 0 for NULL */
 
 /* ---- printers ----------------------------------------------------------- */

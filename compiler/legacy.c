@@ -269,91 +269,47 @@ FieldBlock *legacy_iface_same_as_state(Parser *p, Unit *u, Loc loc)
 
 /* ---- 2021 special-method signatures -------------------------------------- */
 
-static void rename_in_expr(Expr *e, const char *from, const char *to);
+typedef struct Rename {
+    const char *from;
+    const char *to;
+} Rename;
+
+static bool rename_head(Expr *e, void *ctx)
+{
+    const Rename *r = ctx;
+    if (e->kind == EXPR_PATH) {
+        Ident *head = e->path.segs.items[0];
+        if (strcmp(head->name, r->from) == 0)
+            head->name = r->to;
+    }
+    return true;
+}
+
+static void rename_in_expr(Expr *e, const char *from, const char *to)
+{
+    Rename r = { from, to };
+    ast_expr_visit(e, rename_head, &r);
+}
 
 static void rename_in_vec(PtrVec v, const char *from, const char *to)
 {
     VEC_FOREACH(Expr *, x, v) rename_in_expr(x, from, to);
 }
 
-static void rename_in_expr(Expr *e, const char *from, const char *to)
+/* visitor: stop at a path whose head is the name */
+static bool not_named(Expr *e, void *ctx)
 {
-    if (!e)
-        return;
-    switch (e->kind) {
-    case EXPR_NUM:
-    case EXPR_BOOL:
-        break;
-    case EXPR_PATH: {
-        Ident *head = e->path.segs.items[0];
-        if (strcmp(head->name, from) == 0)
-            head->name = to;
-        break;
-    }
-    case EXPR_CALL:
-        rename_in_vec(e->call.args, from, to);
-        break;
-    case EXPR_SLICE:
-        rename_in_expr(e->slice.base, from, to);
-        rename_in_expr(e->slice.lo, from, to);
-        rename_in_expr(e->slice.hi, from, to);
-        break;
-    case EXPR_ELEM:
-        rename_in_expr(e->elem.base, from, to);
-        rename_in_expr(e->elem.index, from, to);
-        break;
-    case EXPR_BINOP:
-        rename_in_expr(e->bin.lhs, from, to);
-        rename_in_expr(e->bin.rhs, from, to);
-        break;
-    case EXPR_UNOP:
-        rename_in_expr(e->un.operand, from, to);
-        break;
-    case EXPR_IF:
-        rename_in_expr(e->ifelse.cond, from, to);
-        rename_in_expr(e->ifelse.then, from, to);
-        rename_in_expr(e->ifelse.els, from, to);
-        break;
-    case EXPR_QUANT:
-        rename_in_expr(e->quant.body, from, to);
-        break;
-    }
+    return e->kind != EXPR_PATH || strcmp(((Ident *)e->path.segs.items[0])->name, ctx) != 0;
 }
 
-static bool mentions(const Expr *e, const char *name);
+static bool mentions(Expr *e, const char *name)
+{
+    return !ast_expr_visit(e, not_named, (void *)name);
+}
 
 static bool mentions_vec(PtrVec v, const char *name)
 {
     VEC_FOREACH(Expr *, x, v) if (mentions(x, name)) return true;
-    return false;
-}
-
-static bool mentions(const Expr *e, const char *name)
-{
-    if (!e)
-        return false;
-    switch (e->kind) {
-    case EXPR_NUM:
-    case EXPR_BOOL:
-        return false;
-    case EXPR_PATH:
-        return strcmp(((Ident *)e->path.segs.items[0])->name, name) == 0;
-    case EXPR_CALL:
-        return mentions_vec(e->call.args, name);
-    case EXPR_SLICE:
-        return mentions(e->slice.base, name) || mentions(e->slice.lo, name) || mentions(e->slice.hi, name);
-    case EXPR_ELEM:
-        return mentions(e->elem.base, name) || mentions(e->elem.index, name);
-    case EXPR_BINOP:
-        return mentions(e->bin.lhs, name) || mentions(e->bin.rhs, name);
-    case EXPR_UNOP:
-        return mentions(e->un.operand, name);
-    case EXPR_IF:
-        return mentions(e->ifelse.cond, name) || mentions(e->ifelse.then, name) ||
-               mentions(e->ifelse.els, name);
-    case EXPR_QUANT:
-        return mentions(e->quant.body, name);
-    }
     return false;
 }
 
