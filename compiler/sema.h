@@ -254,6 +254,12 @@ typedef struct Scope {
  * Reports every error of §2.2 "Expressions" at its location. */
 SemaType typecheck_expr(SemaProgram *sp, SemaUnit *u, const Scope *scope, Expr *e);
 bool     sema_compatible(SemaType expected, SemaType actual);   /* §2.1 table */
+/* A written type in unit u (NULL: top level): built-ins, units, global extern
+ * types and, in an osspec, its own extern types. Returns false for a name
+ * that is not a type, reporting it only if `report` (units.c reports each
+ * written type once; later stages resolve quietly). */
+bool     sema_resolve_type(SemaProgram *sp, const SemaUnit *u, const TypeRef *t, SemaType *out,
+                           bool report);
 const char *sema_type_name(SemaType t);
 Symbol  *sema_lookup(const SemaProgram *sp, const SemaUnit *u, const Scope *scope, const char *name);
 

@@ -76,19 +76,13 @@ const char *sema_type_name(SemaType t)
     return type_kind_names[t.kind];
 }
 
-/* A TypeRef as written -> SemaType; unknown names stay TYPE_NAMED unresolved. */
-static SemaType resolve_typeref(const SemaProgram *sp, const TypeRef *t)
+/* A TypeRef as written -> SemaType; a name that is no type was reported by
+ * units.c and becomes the error type, so it causes no follow-on errors. */
+static SemaType resolve_typeref(SemaProgram *sp, const SemaUnit *u, const TypeRef *t)
 {
-    SemaType r = { t->kind, NULL, NULL, t->name };
-    if (t->kind == TYPE_NAMED) {
-        Symbol *s = sema_global(sp, t->name);
-        if (s && s->kind == SYM_UNIT)
-            r.unit = s->unit;
-        else if (s && s->kind == SYM_EXTERN)
-            r.ext = s->type.ext;
-        else if (s && s->kind == SYM_EXTERN)
-            r.ext = s->type.ext;
-    }
+    SemaType r;
+    if (!sema_resolve_type(sp, u, t, &r, false))
+        return T_ERR;
     return r;
 }
 
@@ -108,7 +102,7 @@ static void build_unit_syms(SemaProgram *sp, SemaUnit *u)
     if (u->syms.len)
         return;
     VEC_FOREACH(Param *, p, u->params) {
-        Symbol *s = new_sym(sp, SYM_PARAM, p->name.name, p->name.loc, resolve_typeref(sp, &p->type));
+        Symbol *s = new_sym(sp, SYM_PARAM, p->name.name, p->name.loc, resolve_typeref(sp, u, &p->type));
         s->param = p;
         vec_push(sp->arena, &u->syms, s);
     }
@@ -275,7 +269,7 @@ static SemaType check_path(Ctx *c, const Scope *sc, Expr *e)
         VEC_FOREACH(Param *, f, s->type.ext->fields)
             if (strcmp(f->name.name, member->name) == 0) {
                 Symbol *fs = new_sym(c->sp, SYM_EXT_FIELD, path_text(c, e), f->loc,
-                                     resolve_typeref(c->sp, &f->type));
+                                     resolve_typeref(c->sp, c->unit, &f->type));
                 fs->param = f;
                 e->sym = fs;
                 return fs->type;
@@ -323,7 +317,7 @@ static SemaType check_call(Ctx *c, const Scope *sc, Expr *e)
     for (int i = 0; i < args.len; i++) {
         Param *p = params.items[i];
         Expr *a = args.items[i];
-        SemaType want = resolve_typeref(c->sp, &p->type);
+        SemaType want = resolve_typeref(c->sp, c->unit, &p->type);
         SemaType got = { a->ty, a->ty_unit, NULL, NULL };
         if (a->sym && a->sym->type.kind == TYPE_NAMED)
             got = a->sym->type;
@@ -381,7 +375,7 @@ static SemaType check_quant(Ctx *c, const Scope *sc, Expr *e)
             diag_error(c->sp->diag, p->name.loc, "duplicate definitions with name `%s`", p->name.name);
             diag_note(c->sp->diag, old->loc, "`%s` was first defined here", p->name.name);
         }
-        Symbol *s = new_sym(c->sp, SYM_VAR, p->name.name, p->name.loc, resolve_typeref(c->sp, &p->type));
+        Symbol *s = new_sym(c->sp, SYM_VAR, p->name.name, p->name.loc, resolve_typeref(c->sp, c->unit, &p->type));
         s->param = p;
         vec_push(c->sp->arena, &inner.syms, s);
     }
@@ -499,9 +493,7 @@ static SemaType check(Ctx *c, const Scope *sc, Expr *e)
                                           : e->un.operand->is_const;
         if (kids) {
             uint64_t v;
-            int errors = c->sp->diag->errors;
             const_eval(c->sp, c->unit, e, NULL, false, &v);
-            (void)errors;
         }
     }
     set_type(e, t);
@@ -519,7 +511,7 @@ SemaType typecheck_expr(SemaProgram *sp, SemaUnit *u, const Scope *scope, Expr *
 static void method_scope(SemaProgram *sp, SMethod *m, Scope *sc)
 {
     VEC_FOREACH(Param *, p, m->params) {
-        Symbol *s = new_sym(sp, SYM_PARAM, p->name.name, p->name.loc, resolve_typeref(sp, &p->type));
+        Symbol *s = new_sym(sp, SYM_PARAM, p->name.name, p->name.loc, resolve_typeref(sp, m->owner, &p->type));
         s->param = p;
         vec_push(sp->arena, &sc->syms, s);
     }
@@ -593,7 +585,7 @@ static void check_map(SemaProgram *sp, SemaUnit *u)
         for (int i = 0; i < el->args.len; i++) {
             Param *p = target->params.items[i];
             Expr *a = el->args.items[i];
-            SemaType want = resolve_typeref(sp, &p->type);
+            SemaType want = resolve_typeref(sp, target, &p->type);
             SemaType got = { a->ty, a->ty_unit, NULL, NULL };
             if (!sema_compatible(want, got))
                 diag_error(sp->diag, a->loc, "mismatched types: expected `%s`, found `%s`",

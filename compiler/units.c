@@ -132,6 +132,11 @@ static ExternType *local_extern(const SemaUnit *u, const char *name)
 
 bool units_resolve_type(SemaProgram *sp, const SemaUnit *u, const TypeRef *t, SemaType *out)
 {
+    return sema_resolve_type(sp, u, t, out, true);
+}
+
+bool sema_resolve_type(SemaProgram *sp, const SemaUnit *u, const TypeRef *t, SemaType *out, bool report)
+{
     memset(out, 0, sizeof *out);
     out->kind = t->kind;
     if (t->kind != TYPE_NAMED)
@@ -145,7 +150,8 @@ bool units_resolve_type(SemaProgram *sp, const SemaUnit *u, const TypeRef *t, Se
         return true;        /* predefined in an OS spec */
     Symbol *s = sema_global(sp, t->name);
     if (!s) {
-        diag_error(sp->diag, t->loc, "no symbol named `%s` found in the current scope", t->name);
+        if (report)
+            diag_error(sp->diag, t->loc, "no symbol named `%s` found in the current scope", t->name);
         return false;
     }
     if (s->kind == SYM_UNIT) {
@@ -156,8 +162,9 @@ bool units_resolve_type(SemaProgram *sp, const SemaUnit *u, const TypeRef *t, Se
         out->ext = s->type.ext;
         return true;
     }
-    diag_error(sp->diag, t->loc, "symbol named `%s` was defined with a different kind (%s, not a type)",
-               t->name, sym_kind_names[s->kind]);
+    if (report)
+        diag_error(sp->diag, t->loc, "symbol named `%s` was defined with a different kind (%s, not a type)",
+                   t->name, sym_kind_names[s->kind]);
     return false;
 }
 
