@@ -22,6 +22,7 @@
 #include "load.h"
 #include "parse.h"
 #include "sema.h"
+#include "synth.h"
 
 #ifndef VRSC_VERSION
 #define VRSC_VERSION "0.1.0"
@@ -41,6 +42,11 @@ typedef struct Options {
     bool         dump_sema;   /* check --dump-sema */
     const char  *format;      /* graph --format: "dot" (default) or "svg" */
     const char  *output;      /* graph -o FILE */
+    bool         no_synth;    /* check --no-synth */
+    bool         no_verify;   /* check/synth --no-verify: skip the proofs */
+    bool         no_times;    /* synth --no-times: leave times out (golden files) */
+    const char  *unit;        /* synth --unit NAME */
+    const char  *break_prog;  /* --test-break=UNIT.OP: corrupt a program (tests) */
     int          max_errors;
     int          argc;        /* after -Werror was taken out */
     PtrVec       include_dirs;
@@ -58,6 +64,9 @@ static const char usage_text[] =
     "  fmt [--check] [-i] FILE...\n"
     "                         print specs in canonical current syntax;\n"
     "                         legacy and transitional syntax is converted\n"
+    "  synth [--unit NAME] FILE\n"
+    "                         synthesize map/unmap/protect of every segment,\n"
+    "                         prove them with Z3, and print them\n"
     "  graph [--format=dot|svg] [-o FILE] FILE\n"
     "                         check a spec and draw its unit hierarchy as\n"
     "                         Graphviz DOT (or SVG, through graphviz `dot`)\n"
@@ -70,6 +79,10 @@ static const char usage_text[] =
     "      --no-sema          (check) parse only, skip semantic analysis\n"
     "      --no-smt           (check) skip the Z3 sanity checks\n"
     "      --dump-sema        (check) print the checked program\n"
+    "      --no-synth         (check) skip synthesis\n"
+    "      --no-verify        (check, synth) do not prove the programs\n"
+    "      --unit=NAME        (synth) only this unit\n"
+    "      --no-times         (synth) leave times out of the output\n"
     "      --dump-ast         (parse) print the syntax tree\n"
     "      --no-locations     (parse) leave source spans out of the dump\n"
     "      --check            (fmt) report files that are not formatted; exit 1\n"
@@ -94,7 +107,8 @@ static int usage_error(const char *fmt, const char *arg)
 static int parse_options(int argc, char **argv, Options *o, int *status)
 {
     enum { OPT_COLOR = 256, OPT_DUMP_AST, OPT_NO_LOC, OPT_CHECK, OPT_MAX_ERRORS, OPT_WERROR,
-           OPT_NO_SEMA, OPT_NO_SMT, OPT_DUMP_SEMA, OPT_FORMAT };
+           OPT_NO_SEMA, OPT_NO_SMT, OPT_DUMP_SEMA, OPT_FORMAT, OPT_NO_SYNTH, OPT_NO_VERIFY,
+           OPT_NO_TIMES, OPT_UNIT, OPT_TEST_BREAK };
     static const struct option longopts[] = {
         { "color", required_argument, NULL, OPT_COLOR },
         { "colour", required_argument, NULL, OPT_COLOR },
@@ -107,6 +121,11 @@ static int parse_options(int argc, char **argv, Options *o, int *status)
         { "no-smt", no_argument, NULL, OPT_NO_SMT },
         { "dump-sema", no_argument, NULL, OPT_DUMP_SEMA },
         { "format", required_argument, NULL, OPT_FORMAT },
+        { "no-synth", no_argument, NULL, OPT_NO_SYNTH },
+        { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+        { "no-times", no_argument, NULL, OPT_NO_TIMES },
+        { "unit", required_argument, NULL, OPT_UNIT },
+        { "test-break", required_argument, NULL, OPT_TEST_BREAK },
         { "output", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -173,6 +192,21 @@ static int parse_options(int argc, char **argv, Options *o, int *status)
             break;
         case OPT_DUMP_SEMA:
             o->dump_sema = true;
+            break;
+        case OPT_NO_SYNTH:
+            o->no_synth = true;
+            break;
+        case OPT_NO_VERIFY:
+            o->no_verify = true;
+            break;
+        case OPT_NO_TIMES:
+            o->no_times = true;
+            break;
+        case OPT_UNIT:
+            o->unit = optarg;
+            break;
+        case OPT_TEST_BREAK:
+            o->break_prog = optarg;
             break;
         case OPT_FORMAT:
             if (strcmp(optarg, "dot") != 0 && strcmp(optarg, "svg") != 0) {
@@ -252,6 +286,10 @@ static int cmd_check(Options *o, char **files, int n, bool dump, bool sema)
             SemaProgram *sp = sema_check(&a, &d, prog, &so);
             if (o->dump_sema && sp && !d.errors)
                 print_sema_dump(sp);
+            if (sp && !d.errors && !o->no_synth) {
+                SynthOptions syo = { !o->no_verify, NULL, o->break_prog };
+                synth_program(sp, &syo);
+            }
         }
         if (prog->io_error)
             status = EXIT_USAGE;
@@ -272,6 +310,47 @@ static int cmd_check(Options *o, char **files, int n, bool dump, bool sema)
         diag_fini(&d);
         arena_free(&a);
     }
+    fflush(stdout);
+    return status;
+}
+
+/* synth: check, synthesize, print the programs (only if all succeeded). */
+static int cmd_synth(Options *o, const char *file)
+{
+    Arena a;
+    arena_init(&a);
+    Diag d;
+    setup_diag(&d, o);
+    LoadOptions lo = load_options(o, true);
+    Program *prog = load_program(&a, &d, file, &lo);
+    int status = EXIT_OK;
+    if (!d.errors && !prog->io_error) {
+        SemaOptions so = { !o->no_smt };
+        SemaProgram *sp = sema_check(&a, &d, prog, &so);
+        if (sp && !d.errors && o->unit && !sema_unit(sp, o->unit))
+            diag_plain(&d, DIAG_ERROR, "no unit named '%s'", o->unit);
+        if (sp && !d.errors) {
+            SynthOptions syo = { !o->no_verify, o->unit, o->break_prog };
+            SynthResult *r = synth_program(sp, &syo);
+            if (!d.errors) {
+                char *buf = NULL;
+                size_t len = 0;
+                FILE *mem = open_memstream(&buf, &len);
+                if (mem) {
+                    synth_print(mem, r, !o->no_times);
+                    fclose(mem);
+                    fwrite(buf, 1, len, stdout);
+                    free(buf);
+                }
+            }
+        }
+    }
+    if (prog->io_error)
+        status = EXIT_USAGE;
+    else if (d.errors)
+        status = EXIT_INPUT;
+    diag_fini(&d);
+    arena_free(&a);
     fflush(stdout);
     return status;
 }
@@ -484,7 +563,7 @@ done:
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("%s", "no command given (check, parse, fmt, graph)");
+        return usage_error("%s", "no command given (check, parse, fmt, synth, graph)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
         fputs(usage_text, stdout);
@@ -529,6 +608,12 @@ int main(int argc, char **argv)
             goto out;
         }
         status = cmd_fmt(&o, files, nfiles);
+    } else if (strcmp(cmd, "synth") == 0) {
+        if (nfiles != 1) {
+            status = usage_error("%s", nfiles ? "synth takes one file" : "synth: no input file");
+            goto out;
+        }
+        status = cmd_synth(&o, files[0]);
     } else if (strcmp(cmd, "graph") == 0) {
         if (nfiles != 1) {
             status = usage_error("%s", nfiles ? "graph takes one file" : "graph: no input file");
@@ -536,7 +621,7 @@ int main(int argc, char **argv)
         }
         status = cmd_graph(&o, files[0]);
     } else {
-        status = usage_error("unknown command '%s' (check, parse, fmt, graph)", cmd);
+        status = usage_error("unknown command '%s' (check, parse, fmt, synth, graph)", cmd);
     }
 out:
     arena_free(&o.arena);
