@@ -30,9 +30,9 @@ segment Pte%d(base: paddr) {
     fn valid() -> bool { state.entry.present == 1 }
     fn translate(va: vaddr) -> paddr requires va < 4096 { va + (state.entry.address << 12) }
     fn matchflags(flgs: flags) -> bool { state.entry.writable == flgs.writable }
-    synth fn map(va: vaddr, sz: size, flgs: flags, pa: paddr) requires va == 0 && sz == 4096;
-    synth fn unmap(va: vaddr, sz: size);
-    synth fn protect(va: vaddr, sz: size, flgs: flags);
+    synth fn map(va: vaddr, sz: size, flgs: flags, pa: paddr) requires va == 0 && sz == 4096 && pa & 0xfff == 0;
+    synth fn unmap(va: vaddr, sz: size) requires va == 0 && sz == 4096;
+    synth fn protect(va: vaddr, sz: size, flgs: flags) requires va == 0 && sz == 4096;
 }
 
 '

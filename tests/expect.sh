@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# expect.sh VRSC F: run `vrsc check --color=never F` and compare the
+# expect.sh VRSC F [ARG...]: run `vrsc check --color=never ARG... F` and
+# compare the
 # diagnostics it reports for F with the `// expect: error|warning L:C ...`
 # lines at the top of F. Severity and line:col must match exactly, as a
 # multiset; the message text after L:C is for readers and is not compared.
 # A file without expect lines must check clean (no diagnostics, exit 0).
 # The exit status must be 1 if an error is expected, else 0. Exit 0 = pass.
 set -u
-[ "$#" -eq 2 ] || { echo "usage: expect.sh VRSC FILE.vrs" >&2; exit 2; }
+[ "$#" -ge 2 ] || { echo "usage: expect.sh VRSC FILE.vrs [ARG...]" >&2; exit 2; }
 vrsc=$1
 src=$2
+shift 2
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vrsc-expect.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
 
-sed -n 's#^// expect: \(error\|warning\) \([0-9]*:[0-9]*\).*#\1 \2#p' "$src" | sort >"$tmp/expected"
-"$vrsc" check --color=never "$src" >/dev/null 2>"$tmp/stderr"
+sed -n 's#^[[:space:]]*// expect: \(error\|warning\) \([0-9]*:[0-9]*\).*#\1 \2#p' "$src" | sort >"$tmp/expected"
+"$vrsc" check --color=never "$@" "$src" >/dev/null 2>"$tmp/stderr"
 status=$?
 # only diagnostics located in F itself; notes are context, not compared
 prefix=$(printf '%s' "$src" | sed 's/[][\.*^$/]/\\&/g')

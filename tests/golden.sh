@@ -7,23 +7,25 @@
 #                                stderr + "exit: N"             vs F.err
 #   golden.sh fmt       VRSC F   vrsc fmt --color=never F
 #                                stdout (must exit 0)           vs F.fmt
-#   golden.sh sema      VRSC F [G]  vrsc check --dump-sema --color=never F
+#   golden.sh sema      VRSC F [G]  vrsc check --dump-sema --no-synth --color=never F
 #                                stdout+stderr + "exit: N"      vs G or F.sema
 #   golden.sh graph     VRSC F [G]  vrsc graph --color=never F
 #                                stdout (must exit 0)           vs G or F.dot
+#   golden.sh synth     VRSC F [G]  vrsc synth --no-times --color=never F
+#                                stdout+stderr + "exit: N"      vs G or F.synth
 #   golden.sh roundtrip VRSC F   fmt F, re-parse it: the ASTs (no locations,
 #                                "file " header lines dropped) must match,
 #                                and fmt of the output must be a fixed point.
 #
 # F.ext means F with ".vrs" replaced by ".ext"; sema and graph take an
 # optional golden path G instead (for inputs outside tests/, e.g. specs/).
-# With VRSC_UPDATE_GOLDEN=1 the dump/err/fmt/sema/graph modes write the
+# With VRSC_UPDATE_GOLDEN=1 the dump/err/fmt/sema/graph/synth modes write the
 # golden file instead of comparing. Needs only
 # bash, coreutils and diffutils. Exit 0 = pass.
 set -u
 
 usage() {
-    echo "usage: golden.sh dump|err|fmt|roundtrip|sema|graph VRSC FILE.vrs [GOLDEN]" >&2
+    echo "usage: golden.sh dump|err|fmt|roundtrip|sema|graph|synth VRSC FILE.vrs [GOLDEN]" >&2
     exit 2
 }
 [ "$#" -eq 3 ] || [ "$#" -eq 4 ] || usage
@@ -97,9 +99,15 @@ fmt)
     exit "$?"
     ;;
 sema)
-    "$vrsc" check --dump-sema --color=never "$src" >"$tmp/actual" 2>&1
+    "$vrsc" check --dump-sema --no-synth --color=never "$src" >"$tmp/actual" 2>&1
     echo "exit: $?" >>"$tmp/actual"
     compare "${golden:-$base.sema}" "$tmp/actual"
+    exit "$?"
+    ;;
+synth)
+    "$vrsc" synth --no-times --color=never "$src" >"$tmp/actual" 2>&1
+    echo "exit: $?" >>"$tmp/actual"
+    compare "${golden:-$base.synth}" "$tmp/actual"
     exit "$?"
     ;;
 graph)
