@@ -23,7 +23,7 @@ best_ns() {
     local best='' start end ns
     for ((r = 1; r <= runs; r++)); do
         start=$(date +%s%N)
-        if ! "$vrsc" check --color=never "$@" "$spec" >/dev/null 2>"$tmp/stderr"; then
+        if ! "$vrsc" check --color=never --no-synth "$@" "$spec" >/dev/null 2>"$tmp/stderr"; then
             echo "smt_check: '$vrsc check $* $spec' failed:" >&2
             head -n 20 "$tmp/stderr" >&2
             exit 1

@@ -588,7 +588,9 @@ static void report_model(VerifyCtx *vc, const SynthProg *p, Z3_model m, Loc loc,
     if (var)
         put_value(&b, vc, m, p->op == SYN_PROTECT ? ", x" : ", i",
                   p->op == SYN_PROTECT ? vc->var_x : vc->var_i);
-    diag_note(vc->sp->diag, loc, "%s", b.s);
+    /* no location: the error above just showed the goal's source line */
+    (void)loc;
+    diag_note(vc->sp->diag, (Loc){ 0 }, "%s", b.s);
     for (int when = 0; when < 2 && p->unit->state.len; when++) {
         b.n = 0;
         put(&b, "state %s: ", when ? "after" : "before");
@@ -597,7 +599,7 @@ static void report_model(VerifyCtx *vc, const SynthProg *p, Z3_model m, Loc loc,
             put(&b, "%s", i ? ", " : "");
             put_value(&b, vc, m, f && f->name ? f->name : "?", (when ? post : pre)[i]);
         }
-        diag_note(vc->sp->diag, loc, "%s", b.s);
+        diag_note(vc->sp->diag, (Loc){ 0 }, "%s", b.s);
     }
 }
 
@@ -681,9 +683,13 @@ static Res prove_goal(Prover *pv, const Goal *g)
 {
     const char *origin = g && g->origin <= GO_ENSURES ? goal_origin_names[g->origin] : "goal";
     const char *method = g && g->method ? g->method : "?";
-    char failmsg[512], what[512];
-    snprintf(failmsg, sizeof failmsg, "does not establish this %s (from `%s`)", origin, method);
-    snprintf(what, sizeof what, "establishes this %s (from `%s`)", origin, method);
+    char failmsg[512], what[512], in[300] = "";
+    /* name the method only where the origin does not already: a conjunct
+     * of valid() written in a helper (`rsvd_clear`) */
+    if (strncmp(origin, method, strlen(method)) != 0 && strcmp(method, "translate") != 0)
+        snprintf(in, sizeof in, " (in `%s`)", method);
+    snprintf(failmsg, sizeof failmsg, "does not establish this %s%s", origin, in);
+    snprintf(what, sizeof what, "establishes this %s%s", origin, in);
     Tr t = at(pv, false);
     Z3_ast bad = mk_not(&t, holds(&t, g));
     return refute(pv, t.failed ? NULL : bad, t.var_used, g ? g->loc : method_loc(pv->p), failmsg,
