@@ -41,12 +41,7 @@ const char *const goal_origin_names[] = {
 
 /* ---- Expr -> Sx ----------------------------------------------------------------- */
 
-typedef struct Bind {
-    const Param       *param;
-    const char        *name;
-    Sx                *val;
-    const struct Bind *next;
-} Bind;
+typedef SxBind Bind;
 
 typedef struct Conv {
     SemaProgram *sp;
@@ -98,7 +93,8 @@ static Sx *conv_path(Conv *c, const Expr *e, const Bind *env)
     case SYM_VAR: {
         const Bind *b = lookup(env, s->param, NULL);
         if (!b)
-            b = lookup(env, NULL, s->param ? s->param->name.name : NULL);
+            b = lookup(env, NULL, s->param ? s->param->name.name
+                                           : ((const Ident *)e->path.segs.items[0])->name);
         if (!b)
             return fail(c, e, "a parameter synthesis has no value for");
         return b->val;
@@ -218,6 +214,15 @@ static Sx *conv(Conv *c, const Expr *e, const Bind *env)
     default:
         return fail(c, e, "this expression");
     }
+}
+
+Sx *deduce_expr(SemaProgram *sp, SemaUnit *u, const Expr *e, const SxBind *env, const Expr **bad)
+{
+    Conv c = { sp, u, sp->arena, 0, NULL, NULL };
+    Sx *x = conv(&c, e, env);
+    if (bad)
+        *bad = x ? NULL : (c.bad ? c.bad : e);
+    return x;
 }
 
 /* ---- goals ---------------------------------------------------------------------- */

@@ -23,6 +23,8 @@
 #include "parse.h"
 #include "sema.h"
 #include "synth.h"
+#include "ir.h"
+#include "emit_c.h"
 
 #ifndef VRSC_VERSION
 #define VRSC_VERSION "0.1.0"
@@ -47,6 +49,9 @@ typedef struct Options {
     bool         no_times;    /* synth --no-times: leave times out (golden files) */
     const char  *unit;        /* synth --unit NAME */
     const char  *break_prog;  /* --test-break=UNIT.OP: corrupt a program (tests) */
+    const char  *prefix;      /* build --prefix NAME */
+    bool         header_only; /* build --header-only */
+    bool         dump_ir;     /* build --dump-ir */
     int          max_errors;
     int          argc;        /* after -Werror was taken out */
     PtrVec       include_dirs;
@@ -67,6 +72,9 @@ static const char usage_text[] =
     "  synth [--unit NAME] FILE\n"
     "                         synthesize map/unmap/protect of every segment,\n"
     "                         prove them with Z3, and print them\n"
+    "  build [--prefix NAME] [--header-only] -o DIR FILE\n"
+    "                         synthesize, prove and write a C driver:\n"
+    "                         DIR/NAME.h and DIR/NAME.c (NAME: the file stem)\n"
     "  graph [--format=dot|svg] [-o FILE] FILE\n"
     "                         check a spec and draw its unit hierarchy as\n"
     "                         Graphviz DOT (or SVG, through graphviz `dot`)\n"
@@ -88,7 +96,11 @@ static const char usage_text[] =
     "      --check            (fmt) report files that are not formatted; exit 1\n"
     "  -i, --in-place         (fmt) rewrite the files\n"
     "      --format=FMT       (graph) dot (default) or svg\n"
-    "  -o, --output=FILE      (graph) write to FILE instead of standard output\n"
+    "  -o, --output=FILE      (graph) write to FILE instead of standard output;\n"
+    "                         (build) the output directory\n"
+    "      --prefix=NAME      (build) prefix of generated names and files\n"
+    "      --header-only      (build) one header of static inline functions\n"
+    "      --dump-ir          (build) print the lowered IR instead\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n"
     "\n"
@@ -108,7 +120,7 @@ static int parse_options(int argc, char **argv, Options *o, int *status)
 {
     enum { OPT_COLOR = 256, OPT_DUMP_AST, OPT_NO_LOC, OPT_CHECK, OPT_MAX_ERRORS, OPT_WERROR,
            OPT_NO_SEMA, OPT_NO_SMT, OPT_DUMP_SEMA, OPT_FORMAT, OPT_NO_SYNTH, OPT_NO_VERIFY,
-           OPT_NO_TIMES, OPT_UNIT, OPT_TEST_BREAK };
+           OPT_NO_TIMES, OPT_UNIT, OPT_TEST_BREAK, OPT_PREFIX, OPT_HEADER_ONLY, OPT_DUMP_IR };
     static const struct option longopts[] = {
         { "color", required_argument, NULL, OPT_COLOR },
         { "colour", required_argument, NULL, OPT_COLOR },
@@ -126,6 +138,9 @@ static int parse_options(int argc, char **argv, Options *o, int *status)
         { "no-times", no_argument, NULL, OPT_NO_TIMES },
         { "unit", required_argument, NULL, OPT_UNIT },
         { "test-break", required_argument, NULL, OPT_TEST_BREAK },
+        { "prefix", required_argument, NULL, OPT_PREFIX },
+        { "header-only", no_argument, NULL, OPT_HEADER_ONLY },
+        { "dump-ir", no_argument, NULL, OPT_DUMP_IR },
         { "output", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -207,6 +222,15 @@ static int parse_options(int argc, char **argv, Options *o, int *status)
             break;
         case OPT_TEST_BREAK:
             o->break_prog = optarg;
+            break;
+        case OPT_PREFIX:
+            o->prefix = optarg;
+            break;
+        case OPT_HEADER_ONLY:
+            o->header_only = true;
+            break;
+        case OPT_DUMP_IR:
+            o->dump_ir = true;
             break;
         case OPT_FORMAT:
             if (strcmp(optarg, "dot") != 0 && strcmp(optarg, "svg") != 0) {
@@ -348,6 +372,71 @@ static int cmd_synth(Options *o, const char *file)
     if (prog->io_error)
         status = EXIT_USAGE;
     else if (d.errors)
+        status = EXIT_INPUT;
+    diag_fini(&d);
+    arena_free(&a);
+    fflush(stdout);
+    return status;
+}
+
+/* The default prefix: the file stem, made a C identifier. */
+static const char *default_prefix(Arena *a, const char *file)
+{
+    const char *b = strrchr(file, '/');
+    b = b ? b + 1 : file;
+    size_t n = strcspn(b, ".");
+    char *p = arena_strndup(a, b, n ? n : strlen(b));
+    for (char *q = p; *q; q++)
+        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
+            *q = '_';
+    if (!*p || (*p >= '0' && *p <= '9'))
+        p = arena_printf(a, "vrs_%s", p);
+    return p;
+}
+
+static bool valid_prefix(const char *p)
+{
+    if (!*p || (*p >= '0' && *p <= '9'))
+        return false;
+    for (; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')
+              || *p == '_'))
+            return false;
+    return true;
+}
+
+/* build: check, synthesize and prove everything, lower, emit. Nothing is
+ * written unless every step succeeded. */
+static int cmd_build(Options *o, const char *file)
+{
+    Arena a;
+    arena_init(&a);
+    Diag d;
+    setup_diag(&d, o);
+    LoadOptions lo = load_options(o, true);
+    Program *prog = load_program(&a, &d, file, &lo);
+    int status = EXIT_OK;
+    const char *prefix = o->prefix ? o->prefix : default_prefix(&a, file);
+    if (!d.errors && !prog->io_error) {
+        SemaOptions so = { !o->no_smt };
+        SemaProgram *sp = sema_check(&a, &d, prog, &so);
+        SynthResult *r = NULL;
+        if (sp && !d.errors) {
+            SynthOptions syo = { !o->no_verify, NULL, o->break_prog };
+            r = synth_program(sp, &syo);
+        }
+        IrProgram *ir = sp && r && !d.errors ? ir_lower(sp, r, prefix) : NULL;
+        if (ir && !d.errors) {
+            if (o->dump_ir) {
+                ir_dump(stdout, ir);
+            } else if (!emitc_write(ir, &d, o->output, o->header_only)) {
+                status = EXIT_USAGE;
+            }
+        }
+    }
+    if (prog->io_error)
+        status = EXIT_USAGE;
+    else if (d.errors && status == EXIT_OK)
         status = EXIT_INPUT;
     diag_fini(&d);
     arena_free(&a);
@@ -563,7 +652,7 @@ done:
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("%s", "no command given (check, parse, fmt, synth, graph)");
+        return usage_error("%s", "no command given (check, parse, fmt, synth, build, graph)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
         fputs(usage_text, stdout);
@@ -581,8 +670,9 @@ int main(int argc, char **argv)
     if (first < 0)
         goto out;
     char **files = argv + 1 + first;
-    if ((o.output || o.format) && strcmp(cmd, "graph") != 0) {
-        status = usage_error("%s", "--format and -o apply only to graph");
+    if ((o.output && strcmp(cmd, "graph") != 0 && strcmp(cmd, "build") != 0)
+        || (o.format && strcmp(cmd, "graph") != 0)) {
+        status = usage_error("%s", "--format applies only to graph, -o to graph and build");
         goto out;
     }
     int nfiles = o.argc - first;
@@ -614,6 +704,20 @@ int main(int argc, char **argv)
             goto out;
         }
         status = cmd_synth(&o, files[0]);
+    } else if (strcmp(cmd, "build") == 0) {
+        if (nfiles != 1) {
+            status = usage_error("%s", nfiles ? "build takes one file" : "build: no input file");
+            goto out;
+        }
+        if (!o.output && !o.dump_ir) {
+            status = usage_error("%s", "build: no output directory (-o DIR)");
+            goto out;
+        }
+        if (o.prefix && !valid_prefix(o.prefix)) {
+            status = usage_error("build: --prefix '%s' is not a C identifier", o.prefix);
+            goto out;
+        }
+        status = cmd_build(&o, files[0]);
     } else if (strcmp(cmd, "graph") == 0) {
         if (nfiles != 1) {
             status = usage_error("%s", nfiles ? "graph takes one file" : "graph: no input file");
@@ -621,7 +725,7 @@ int main(int argc, char **argv)
         }
         status = cmd_graph(&o, files[0]);
     } else {
-        status = usage_error("unknown command '%s' (check, parse, fmt, synth, graph)", cmd);
+        status = usage_error("unknown command '%s' (check, parse, fmt, synth, build, graph)", cmd);
     }
 out:
     arena_free(&o.arena);

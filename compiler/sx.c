@@ -86,6 +86,14 @@ Sx *sx_var(Arena *a)
     return node(a, SX_VAR);
 }
 
+Sx *sx_param(Arena *a, int index, const char *name)
+{
+    Sx *x = node(a, SX_PARAM);
+    x->arg = (SxArg)index;
+    x->name = name;
+    return x;
+}
+
 bool sx_is_num(const Sx *x, uint64_t v)
 {
     return x && x->kind == SX_NUM && x->num == v;
@@ -407,6 +415,8 @@ bool sx_equal(const Sx *x, const Sx *y)
                    || (x->field && y->field && strcmp(x->field->name, y->field->name) == 0));
     case SX_VAR:
         return true;
+    case SX_PARAM:
+        return x->arg == y->arg;
     case SX_BIN:
         return x->op == y->op && sx_equal(x->a, y->a) && sx_equal(x->b, y->b);
     case SX_UN:
@@ -589,6 +599,9 @@ static void pr(Out *o, const Sx *x)
         return;
     case SX_VAR:
         put(o, "i");
+        return;
+    case SX_PARAM:
+        put(o, x->name ? x->name : "?");
         return;
     case SX_BIN: {
         int p = binop_prec[x->op];

@@ -31,6 +31,7 @@
     X(SX_STATE, "state")  /* state slice [lo,hi) of `field` (a goal's view) */ \
     X(SX_CUR,   "cur")    /* slice [lo,hi) of the local copy of iface `field` */ \
     X(SX_VAR,   "var")    /* the range variable i (map/unmap) or x (protect) */ \
+    X(SX_PARAM, "param")  /* unit parameter number `arg` (IR: `name`) */     \
     X(SX_BIN,   "bin")    /* a op b (BinOp: arithmetic, compare, logic) */     \
     X(SX_UN,    "un")     /* op a: OP_NOT (logical) or OP_BITNOT */            \
     X(SX_ITE,   "ite")    /* a ? b : c */                                      \
@@ -75,6 +76,7 @@ Sx *sx_flag(Arena *a, int bit, const char *name);
 Sx *sx_state(Arena *a, const SField *f, unsigned lo, unsigned hi, const char *name);
 Sx *sx_cur(Arena *a, const SField *f, unsigned lo, unsigned hi, const char *name);
 Sx *sx_var(Arena *a);
+Sx *sx_param(Arena *a, int index, const char *name);
 Sx *sx_bin(Arena *a, BinOp op, Sx *l, Sx *r);
 Sx *sx_un(Arena *a, UnOp op, Sx *x);
 Sx *sx_ite(Arena *a, Sx *c, Sx *t, Sx *e);

@@ -181,6 +181,20 @@ void synth_print(FILE *out, const SynthResult *r, bool times);
  * (e.g. a quantifier in valid()) and returns false. */
 bool deduce_goals(SemaProgram *sp, SemaUnit *u, SMethod *op, SynthOpKind kind, GoalSet *out);
 
+/* A binding of a parameter (by pointer, else by name) to a value. */
+typedef struct SxBind {
+    const Param          *param;
+    const char           *name;
+    Sx                   *val;
+    const struct SxBind  *next;
+} SxBind;
+
+/* Convert a checked expression of unit u to Sx: calls inlined, state
+ * slices as SX_STATE, names bound by `env`. NULL if it uses something Sx
+ * cannot express (a quantifier, an interface field...); *bad (may be NULL)
+ * then gets that subexpression. Reports nothing. */
+Sx *deduce_expr(SemaProgram *sp, SemaUnit *u, const Expr *e, const SxBind *env, const Expr **bad);
+
 /* A deduced value for a state slice, with the goal it came from. The value
  * is `value` if set; otherwise guards[k] ? values[k] : ... in order, and
  * where no guard holds the slice is left to realization (keep or zero). */

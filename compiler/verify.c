@@ -343,6 +343,8 @@ static Z3_ast ev(Tr *t, const Sx *x, int depth)
     case SX_VAR:
         t->var_used = true;
         return t->var;
+    case SX_PARAM:      /* unit parameters belong to the IR, not to programs */
+        return fail(t);
     case SX_BIN:
         return ev_bin(t, x, depth);
     case SX_UN:
