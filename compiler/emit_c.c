@@ -505,13 +505,18 @@ static const char *op_args(Emit *e, SynthOpKind k)
     }
 }
 
-/* A proven program: argument checks, then the operations. */
-static void fn_prog(Emit *e, const IrUnit *u, SynthOpKind k)
+static const char *op_call_args(SynthOpKind k)
+{
+    return k == SYN_MAP ? "va, sz, flgs, pa" : k == SYN_UNMAP ? "va, sz" : "va, sz, flgs";
+}
+
+/* The requires of a program (and the implicit ranges), as a predicate:
+ * the range driver asks it before it changes anything. */
+static void fn_ok(Emit *e, const IrUnit *u, SynthOpKind k)
 {
     const SynthProg *p = u->prog[k];
-    const char *n = arena_printf(e->a, "%s_%s_%s", e->prefix, u->cname, synth_op_names[k]);
-    fn_open(e, arena_printf(e->a, "%s_status", e->prefix), n,
-            arena_printf(e->a, "struct vrs_env *env%s, %s", param_decl(e, u), op_args(e, k)),
+    const char *n = arena_printf(e->a, "%s_%s_%s_ok", e->prefix, u->cname, synth_op_names[k]);
+    fn_open(e, "bool", n, arena_printf(e->a, "struct vrs_env *env%s, %s", param_decl(e, u), op_args(e, k)),
             p->method->loc);
     EBuf *c = &e->c;
     ExCtx cx = { "st.", "va", "" };
@@ -532,8 +537,23 @@ static void fn_prog(Emit *e, const IrUnit *u, SynthOpKind k)
         const Loc *l = p->goals.assume_locs.items[a_i];
         eb_put(c, "    if (!");
         emit_expr(e, c, a, &cx);
-        eb_printf(c, ") %s\n        return %s_EINVAL;\n", loc_str(e, *l), e->P);
+        eb_printf(c, ") %s\n        return false;\n", loc_str(e, *l));
     }
+    eb_put(c, "    return true;\n}\n");
+}
+
+/* A proven program: argument checks, then the operations. */
+static void fn_prog(Emit *e, const IrUnit *u, SynthOpKind k)
+{
+    const SynthProg *p = u->prog[k];
+    fn_ok(e, u, k);
+    const char *n = arena_printf(e->a, "%s_%s_%s", e->prefix, u->cname, synth_op_names[k]);
+    fn_open(e, arena_printf(e->a, "%s_status", e->prefix), n,
+            arena_printf(e->a, "struct vrs_env *env%s, %s", param_decl(e, u), op_args(e, k)),
+            p->method->loc);
+    EBuf *c = &e->c;
+    eb_printf(c, "    if (!%s_ok(env%s, %s))\n        return %s_EINVAL;\n", n, param_args(e, u),
+              op_call_args(k), e->P);
     /* locals of the interface fields the program touches */
     VEC_FOREACH(const SFieldIO *, io, u->io) {
         bool used = false;

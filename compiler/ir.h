@@ -75,6 +75,8 @@ struct IrUnit {
     SynthProg  *prog[SYN_COUNT];   /* NULL: the unit has no such program */
     IrUnit     *child;         /* maps a table: pa names this unit */
     uint64_t    page_size;     /* leaf: 2^inbits, the size it maps */
+    uint64_t    map_size;      /* the sz its map requires (`requires sz == C`),
+                                  else 2^inbits */
     /* IR_TABLE */
     uint64_t    entries;
     unsigned    index_lo, index_hi;   /* va bits selecting the entry */

@@ -224,6 +224,13 @@ static void lower_segment(Low *l, IrUnit *iu)
     VEC_FOREACH(Ident *, f, l->sp->flags)
         vec_push(l->a, &iu->flag_decode, decode_flag(l, iu, f_i));
     iu->page_size = iu->inbits < 64 ? (uint64_t)1 << iu->inbits : 0;
+    iu->map_size = iu->page_size;
+    if (iu->prog[SYN_MAP]) {
+        VEC_FOREACH(const Sx *, x, iu->prog[SYN_MAP]->goals.assumes)
+            if (x->kind == SX_BIN && x->op == OP_EQ && x->a->kind == SX_ARG && x->a->arg == ARG_SZ
+                && x->b->kind == SX_NUM)
+                iu->map_size = x->b->num;
+    }
     /* register and instruction numbers */
     VEC_FOREACH(SField *, f, u->state)
         if (f->kind == FIELD_REG && index_of(&l->ir->regs, f) < 0)
