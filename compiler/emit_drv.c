@@ -130,6 +130,16 @@ static const char *pdecl(Drv *d, const IrUnit *u)
     return param_decl(d->e, u);
 }
 
+/* Is t ever freed (some entry pointing at it can be unmapped)? Only then
+ * does it need an emptiness check. */
+static bool table_freed(const Drv *d, const IrUnit *t)
+{
+    VEC_FOREACH(const IrUnit *, u, d->e->ir->units)
+        if (u->kind == IR_SEGMENT && u->child == t && u->prog[SYN_UNMAP])
+            return true;
+    return false;
+}
+
 /* Declarations of the recursive functions (tables and entries call each
  * other). */
 static void protos(Drv *d, const IrUnit *x, int depth)
@@ -157,7 +167,8 @@ static void protos(Drv *d, const IrUnit *x, int depth)
                   S, fname(d, t, "runmap"), tx, pdecl(d, t), e->prefix);
         eb_printf(c, "static %s %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz);\n",
                   S, fname(d, t, "rresolve"), pdecl(d, t), e->prefix);
-        eb_printf(c, "static inline bool %s(struct vrs_env *env%s);\n", fname(d, t, "empty"), pdecl(d, t));
+        if (table_freed(d, t))
+            eb_printf(c, "static inline bool %s(struct vrs_env *env%s);\n", fname(d, t, "empty"), pdecl(d, t));
         protos(d, t->elem, depth + 1);
     }
 }
@@ -195,6 +206,7 @@ static void table_fns(Drv *d, const IrUnit *t)
     const char *tx = arena_printf(e->a, "%s_tx *tx", d->R);
 
     /* empty: no entry of any variant is valid */
+    if (table_freed(d, t)) {
     eb_printf(c, "\n/* %s: is every entry empty? */ %s\nstatic inline bool %s(struct vrs_env *env%s)\n{\n",
               t->name, loc_str(e, t->loc), fname(d, t, "empty"), pdecl(d, t));
     eb_printf(c, "    for (uint64_t i = 0; i < %" PRIu64 "u; i++) {\n", t->entries);
@@ -209,6 +221,7 @@ static void table_fns(Drv *d, const IrUnit *t)
                   eargs(d, t));
     }
     eb_put(c, "    }\n    return true;\n}\n");
+    }
 
     /* map: one piece per entry */
     eb_printf(c, "\n%s\nstatic %s_status %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt)\n{\n",
@@ -297,7 +310,7 @@ static void entry_fns(Drv *d, const IrUnit *x)
     eb_printf(c, "\n/* %s: map [off, off+len) of this entry to pa */ %s\n"
                  "static %s_status %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt)\n{\n",
               x->name, loc_str(e, x->loc), e->prefix, fname(d, x, "rmap"), tx, pdecl(d, x), e->prefix);
-    eb_put(c, "    (void)vbase;\n");
+    eb_put(c, "    (void)vbase;\n    (void)tx;\n");
     classify(d, x, "virt");
     eb_printf(c, "    bool whole = off == 0 && len == UINT64_C(0x%" PRIx64 ");\n    (void)whole;\n", span);
     if (L) {
@@ -363,7 +376,7 @@ static void entry_fns(Drv *d, const IrUnit *x)
     eb_printf(c, "\n/* %s: unmap (or protect) [off, off+len) of this entry */ %s\n"
                  "static %s_status %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt)\n{\n",
               x->name, loc_str(e, x->loc), e->prefix, fname(d, x, "runmap"), tx, pdecl(d, x), e->prefix);
-    eb_put(c, "    (void)flgs;\n");
+    eb_put(c, "    (void)flgs;\n    (void)tx;\n");
     classify(d, x, "virt");
     eb_printf(c, "    bool whole = off == 0 && len == UINT64_C(0x%" PRIx64 ");\n    (void)whole;\n", span);
     eb_printf(c, "    if (virt == 2)\n        kind = 1;   /* inside a leaf being split (dry run) */\n");
@@ -470,6 +483,26 @@ static void entry_fns(Drv *d, const IrUnit *x)
     eb_printf(c, "    return %s_ENOENT;\n}\n", e->P);
 }
 
+static void walk_fns(Drv *d, const IrUnit *x, int depth);
+
+/* A table root: its own functions, then its entries'. */
+static void table_protos(Drv *d, const IrUnit *t)
+{
+    Emit *e = d->e;
+    EBuf *c = &e->c;
+    const char *S = arena_printf(e->a, "%s_status", e->prefix);
+    const char *tx = arena_printf(e->a, "%s_tx *tx", d->R);
+    eb_printf(c, "static %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt);\n",
+              S, fname(d, t, "rmap"), tx, pdecl(d, t), e->prefix);
+    eb_printf(c, "static %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt);\n",
+              S, fname(d, t, "runmap"), tx, pdecl(d, t), e->prefix);
+    eb_printf(c, "static %s %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz);\n",
+              S, fname(d, t, "rresolve"), pdecl(d, t), e->prefix);
+    if (table_freed(d, t))
+        eb_printf(c, "static inline bool %s(struct vrs_env *env%s);\n", fname(d, t, "empty"), pdecl(d, t));
+    protos(d, t->elem, 1);
+}
+
 static void walk_fns(Drv *d, const IrUnit *x, int depth)
 {
     const IrUnit *vs[16];
@@ -489,6 +522,8 @@ static void walk_fns(Drv *d, const IrUnit *x, int depth)
 static unsigned min_page(const IrUnit *x, int depth)
 {
     unsigned best = 64;
+    if (x->kind == IR_TABLE)
+        return depth < 16 ? min_page(x->elem, depth + 1) : 64;
     const IrUnit *vs[16];
     int nv;
     variants(x, vs, &nv);
@@ -532,7 +567,7 @@ static void root_api(Drv *d, bool alias)
                  "    if (tx->tlb_hi != tx->tlb_lo)\n        vrs_tlb_invalidate(tx->env, tx->tlb_lo, tx->tlb_hi - tx->tlb_lo);\n"
                  "    tx->tlb_lo = tx->tlb_hi = 0;\n}\n", d->R, d->R);
     /* allocate what the dry run counted; on failure give it all back */
-    eb_printf(c, "\nstatic bool %s_prealloc(%s_tx *tx)\n{\n", d->R, d->R);
+    eb_printf(c, "\nstatic bool %s_prealloc(%s_tx *tx)\n{\n    (void)tx;\n", d->R, d->R);
     for (int i = 0; i < d->ntabs; i++)
         eb_printf(c, "    for (uint64_t k = 0; k < tx->need[%d]; k++) {\n"
                      "        uint64_t t;\n"
@@ -662,7 +697,7 @@ static void root_driver(Emit *e, const IrUnit *r, bool alias)
 {
     Drv d = { .e = e, .root = r };
     d.R = arena_printf(e->a, "%s_%s_drv", e->prefix, r->cname);
-    if (r->kind == IR_TABLE || !entry_ok(r, 0)) {
+    if (r->kind == IR_TABLE ? !table_ok(r, 0) : !entry_ok(r, 0)) {
         eb_printf(&e->h, "\n/* No range driver for root %s: vrsc generates range drivers for roots\n"
                          " * that are segments whose tables are memory-backed staticmaps of segments\n"
                          " * or enums of segments (see docs/driver.md). */\n", r->name);
@@ -672,12 +707,20 @@ static void root_driver(Emit *e, const IrUnit *r, bool alias)
     eb_printf(&e->c, "\n/* ---- range driver of root %s ---- */\n", r->name);
     eb_printf(&e->c, "\ntypedef struct %s_tx %s_tx;\n", d.R, d.R);
     eb_printf(&e->c, "static void %s_tlb(%s_tx *tx, uint64_t va, uint64_t size);\n", d.R, d.R);
-    protos(&d, r, 0);
+    if (r->kind == IR_TABLE)
+        table_protos(&d, r);
+    else
+        protos(&d, r, 0);
     /* tx must be complete before the functions that use it */
     EBuf body = { 0 };
     EBuf saved = e->c;
     e->c = body;
-    walk_fns(&d, r, 0);
+    if (r->kind == IR_TABLE) {
+        table_fns(&d, r);
+        walk_fns(&d, r->elem, 1);
+    } else {
+        walk_fns(&d, r, 0);
+    }
     body = e->c;
     e->c = saved;
     root_api(&d, alias);

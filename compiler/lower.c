@@ -195,12 +195,8 @@ static void lower_segment(Low *l, IrUnit *iu)
             iu->io = iu->prog[k]->io;
     if (!iu->io.len && !synth_unit_io(l->sp, u, &iu->io))
         l->ok = false;
-    iu->readable = true;
-    VEC_FOREACH(SField *, f, u->state) {
-        IrStateRead *r = state_read(l, iu, f);
-        vec_push(l->a, &iu->reads, r);
-        iu->readable &= r->complete;
-    }
+    VEC_FOREACH(SField *, f, u->state)
+        vec_push(l->a, &iu->reads, state_read(l, iu, f));
     SMethod *valid = sema_method(u, "valid");
     if (valid && valid->body)
         iu->valid = lower_expr(l, u, valid->body, penv, "valid()");
@@ -223,6 +219,26 @@ static void lower_segment(Low *l, IrUnit *iu)
     }
     VEC_FOREACH(Ident *, f, l->sp->flags)
         vec_push(l->a, &iu->flag_decode, decode_flag(l, iu, f_i));
+    /* readable: every state slice the IR's expressions use can be read back */
+    iu->readable = true;
+    const Sx *uses[4] = { iu->valid, iu->translate, iu->matchflags, NULL };
+    VEC_FOREACH(IrStateRead *, r, iu->reads) {
+        VEC_FOREACH(SSlice *, sl, r->field->slices) {
+            bool used = false;
+            for (int k = 0; uses[k] || k < 3; k++)
+                used |= uses[k] && sx_mentions_state(uses[k], r->field, sl->lo, sl->hi);
+            VEC_FOREACH(const Sx *, x, iu->pre)
+                used |= sx_mentions_state(x, r->field, sl->lo, sl->hi);
+            VEC_FOREACH(const Sx *, x, iu->flag_decode)
+                used |= x && sx_mentions_state(x, r->field, sl->lo, sl->hi);
+            if (!used)
+                continue;
+            bool cov = false;
+            VEC_FOREACH(SMove *, m, r->moves)
+                cov |= m->dst.lo <= sl->lo && sl->hi <= m->dst.hi;
+            iu->readable &= cov;
+        }
+    }
     iu->page_size = iu->inbits < 64 ? (uint64_t)1 << iu->inbits : 0;
     iu->map_size = iu->page_size;
     if (iu->prog[SYN_MAP]) {
