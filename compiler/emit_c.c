@@ -150,7 +150,7 @@ static void ex_bin(Emit *e, EBuf *b, const Sx *x, const ExCtx *c)
             eb_printf(b, " %s %" PRIu64 ")", x->op == OP_SHL ? "<<" : ">>", x->b->num);
             return;
         }
-        eb_put(b, x->op == OP_SHL ? "vrs_shl(" : "vrs_shr(");
+        eb_printf(b, "%s_%s(", e->prefix, x->op == OP_SHL ? "shl" : "shr");
         ex(e, b, x->a, c);
         eb_put(b, ", ");
         ex(e, b, x->b, c);
@@ -158,7 +158,7 @@ static void ex_bin(Emit *e, EBuf *b, const Sx *x, const ExCtx *c)
         return;
     case OP_DIV:
     case OP_MOD:
-        eb_put(b, x->op == OP_DIV ? "vrs_div(" : "vrs_mod(");
+        eb_printf(b, "%s_%s(", e->prefix, x->op == OP_DIV ? "div" : "mod");
         ex(e, b, x->a, c);
         eb_put(b, ", ");
         ex(e, b, x->b, c);
@@ -231,7 +231,7 @@ static void ex(Emit *e, EBuf *b, const Sx *x, const ExCtx *c)
         eb_put(b, ")");
         return;
     case SX_LOG2:
-        eb_put(b, "vrs_log2(");
+        eb_printf(b, "%s_log2(", e->prefix);
         ex(e, b, x->a, c);
         eb_put(b, ")");
         return;
@@ -670,12 +670,15 @@ static void header_top(Emit *e)
                   f_i);
     eb_put(h, "\n");
     /* helpers with the Sx semantics for shifts, division and log2 */
-    eb_put(h,
-           "static inline uint64_t vrs_shl(uint64_t a, uint64_t b) { return b >= 64 ? 0 : a << b; }\n"
-           "static inline uint64_t vrs_shr(uint64_t a, uint64_t b) { return b >= 64 ? 0 : a >> b; }\n"
-           "static inline uint64_t vrs_div(uint64_t a, uint64_t b) { return b ? a / b : UINT64_MAX; }\n"
-           "static inline uint64_t vrs_mod(uint64_t a, uint64_t b) { return b ? a % b : a; }\n"
-           "static inline uint64_t vrs_log2(uint64_t a) { return a ? 63u - (uint64_t)__builtin_clzll(a) : 0; }\n");
+    /* named per driver, so that two drivers can share a translation unit */
+    const char *p = e->prefix;
+    eb_printf(h,
+              "static inline uint64_t %s_shl(uint64_t a, uint64_t b) { return b >= 64 ? 0 : a << b; }\n"
+              "static inline uint64_t %s_shr(uint64_t a, uint64_t b) { return b >= 64 ? 0 : a >> b; }\n"
+              "static inline uint64_t %s_div(uint64_t a, uint64_t b) { return b ? a / b : UINT64_MAX; }\n"
+              "static inline uint64_t %s_mod(uint64_t a, uint64_t b) { return b ? a %% b : a; }\n"
+              "static inline uint64_t %s_log2(uint64_t a) { return a ? 63u - (uint64_t)__builtin_clzll(a) : 0; }\n",
+              p, p, p, p, p);
 }
 
 static bool write_all(Diag *d, const char *path, const EBuf *b)

@@ -13,6 +13,9 @@
 #                                stdout (must exit 0)           vs G or F.dot
 #   golden.sh synth     VRSC F [G]  vrsc synth --no-times --color=never F
 #                                stdout+stderr + "exit: N"      vs G or F.synth
+#   golden.sh build     VRSC F G    vrsc build -o TMP F; the generated
+#                                NAME.h then NAME.c, each after a "== FILE"
+#                                line, + "exit: N"              vs G
 #   golden.sh roundtrip VRSC F   fmt F, re-parse it: the ASTs (no locations,
 #                                "file " header lines dropped) must match,
 #                                and fmt of the output must be a fixed point.
@@ -25,7 +28,7 @@
 set -u
 
 usage() {
-    echo "usage: golden.sh dump|err|fmt|roundtrip|sema|graph|synth VRSC FILE.vrs [GOLDEN]" >&2
+    echo "usage: golden.sh dump|err|fmt|roundtrip|sema|graph|synth|build VRSC FILE.vrs [GOLDEN]" >&2
     exit 2
 }
 [ "$#" -eq 3 ] || [ "$#" -eq 4 ] || usage
@@ -102,6 +105,20 @@ sema)
     "$vrsc" check --dump-sema --no-synth --color=never "$src" >"$tmp/actual" 2>&1
     echo "exit: $?" >>"$tmp/actual"
     compare "${golden:-$base.sema}" "$tmp/actual"
+    exit "$?"
+    ;;
+build)
+    mkdir "$tmp/out" || exit 2
+    "$vrsc" build --color=never -o "$tmp/out" "$src" >"$tmp/log" 2>&1
+    st=$?
+    n=$(basename -- "$src" .vrs)
+    for f in "$tmp/out/$n.h" "$tmp/out/$n.c"; do
+        echo "== $(basename -- "$f")"
+        [ -f "$f" ] && cat "$f"
+    done >"$tmp/actual"
+    grep -v ' warning: \|^ *[0-9]* | \|^ *| ' "$tmp/log" >>"$tmp/actual"
+    echo "exit: $st" >>"$tmp/actual"
+    compare "$golden" "$tmp/actual"
     exit "$?"
     ;;
 synth)
