@@ -273,6 +273,22 @@ static bool collect(Collect *k, const Expr *e, const Bind *env, Sx *guard, const
             return collect(k, e->ifelse.then, env, and_guard(c->a, guard, g), method)
                    && collect(k, e->ifelse.els, env, and_guard(c->a, guard, sx_not(c->a, g)), method);
     }
+    /* if c { t } else { false } is c && t (legacy bodies read like this) */
+    if (e->kind == EXPR_IF && e->ty == TYPE_BOOL && e->ifelse.els && e->ifelse.then) {
+        const Expr *t = e->ifelse.then, *f = e->ifelse.els;
+        bool f_false = (f->kind == EXPR_BOOL && !f->boolean) || (f->is_const && !f->cval);
+        bool t_false = (t->kind == EXPR_BOOL && !t->boolean) || (t->is_const && !t->cval);
+        if (f_false)
+            return collect(k, e->ifelse.cond, env, guard, method) && collect(k, t, env, guard, method);
+        if (t_false) {
+            Sx *cnd = conv(c, e->ifelse.cond, env);
+            if (!cnd)
+                return false;
+            add_goal(k, sx_not(c->a, cnd->is_bool ? cnd : sx_bin(c->a, OP_NE, cnd, sx_num(c->a, 0))),
+                     guard, method, e->ifelse.cond->loc);
+            return collect(k, f, env, guard, method);
+        }
+    }
     if (e->kind == EXPR_CALL && !e->is_const) {
         const Symbol *s = e->sym;
         if ((!s || s->kind != SYM_METHOD) && e->call.callee)
@@ -382,7 +398,19 @@ bool deduce_goals(SemaProgram *sp, SemaUnit *u, SMethod *op, SynthOpKind kind, G
         Sx *x = conv(c, r, env);
         if (!x)
             break;
-        assume(c, gs, x->is_bool ? x : sx_bin(a, OP_NE, x, sx_num(a, 0)), r->loc);
+        /* `va == 0 && sz == 0x1000` pins both, like two requires */
+        Sx *stack[64];
+        int n = 0;
+        stack[n++] = x->is_bool ? x : sx_bin(a, OP_NE, x, sx_num(a, 0));
+        while (n > 0) {
+            Sx *y = stack[--n];
+            if (y->kind == SX_BIN && y->op == OP_LAND && n + 2 <= 64) {
+                stack[n++] = y->b;
+                stack[n++] = y->a;
+                continue;
+            }
+            assume(c, gs, y, r->loc);
+        }
     }
     gs->nrequires = gs->assumes.len;
     Sx *end = sx_bin(a, OP_ADD, va, sz);
@@ -540,6 +568,12 @@ static Sx *subst_solved(Ded *d, Sx *x)
     return sx_refold(d->a, n);
 }
 
+static bool has_guards(Ded *d, const Sx *x)
+{
+    Target *t = x->kind == SX_STATE ? find_target(d, x) : NULL;
+    return t && t->guards.len;
+}
+
 /* Is slot x unknown (no unconditional value)? A slot with only guarded
  * values is still open to conjuncts under other guards. */
 static bool unknown_slot(Ded *d, const Sx *x)
@@ -586,8 +620,8 @@ static void assign(Ded *d, const Sx *slot, Sx *value, Sx *guard, Goal *g)
     if (guard) {
         vec_push(d->a, &t->guards, fix_args(d, guard));
         vec_push(d->a, &t->values, value);
-    } else if (!t->value && !t->copy_of.field) {
-        t->value = value;
+    } else if (!t->value && !t->copy_of.field && !t->guards.len) {
+        t->value = value;   /* (flag-guarded values win: this one is a check) */
     }
     vec_push(d->a, &t->goals, g);
 }
@@ -599,11 +633,14 @@ typedef struct Term {
 
 enum { MAX_TERMS = 16 };
 
+/* Signed terms of a sum. An `|` of parts is read as their sum: exact when
+ * the parts occupy disjoint bits, which is what tiling assumes and the
+ * proof checks. */
 static int terms(Sx *x, bool neg, Term *out, int n)
 {
     if (n < 0)
         return n;
-    if (x->kind == SX_BIN && (x->op == OP_ADD || x->op == OP_SUB)) {
+    if (x->kind == SX_BIN && (x->op == OP_ADD || x->op == OP_SUB || (x->op == OP_BOR && !neg))) {
         n = terms(x->a, neg, out, n);
         return terms(x->b, x->op == OP_SUB ? !neg : neg, out, n);
     }
@@ -695,12 +732,8 @@ static bool isolate(Ded *d, Sx *u, Sx *k, Sx *guard, Goal *g)
     case OP_ADD:
     case OP_SUB:
         return isolate_sum(d, u, k, guard, g);
-    case OP_BOR:
-        if (lk)
-            return isolate(d, u->b, k, guard, g);  /* exact only if disjoint: proven later */
-        if (rk)
-            return isolate(d, u->a, k, guard, g);
-        return isolate_sum(d, sx_bin(a, OP_ADD, u->a, u->b), k, guard, g);
+    case OP_BOR:        /* disjoint parts: like a sum (the proof checks it) */
+        return isolate_sum(d, u, k, guard, g);
     case OP_BXOR:
         if (lk)
             return isolate(d, u->b, sx_bin(a, OP_BXOR, k, u->a), guard, g);
@@ -725,12 +758,19 @@ static bool isolate(Ded *d, Sx *u, Sx *k, Sx *guard, Goal *g)
             return isolate(d, x, sx_bin(a, OP_SHR, k, sx_num(a, sx_log2(a, c)->num)), guard, g);
         return isolate(d, x, sx_bin(a, OP_DIV, k, c), guard, g);
     }
-    case OP_BAND:
-        if (rk && u->b->kind == SX_NUM)     /* x & mask == k: x = k (proven later) */
-            return isolate(d, u->a, k, guard, g);
-        if (lk && u->a->kind == SX_NUM)
-            return isolate(d, u->b, k, guard, g);
-        return false;
+    case OP_BAND: {     /* s & mask == k fixes s only if the mask keeps all of s */
+        Sx *m = rk ? u->b : lk ? u->a : NULL, *x = rk ? u->a : u->b;
+        if (!m || m->kind != SX_NUM)
+            return false;
+        /* (base + va) & 0xffffffff == k: a wrap to the low bits; solve the
+         * sum for k itself (k fits the mask: the proof checks it) */
+        if (x->kind != SX_STATE)
+            return !(m->num & (m->num + 1)) && isolate(d, x, k, guard, g);
+        uint64_t w = x->hi - x->lo >= 64 ? UINT64_MAX : ((uint64_t)1 << (x->hi - x->lo)) - 1;
+        if ((m->num & w) != w)
+            return false;
+        return isolate(d, x, k, guard, g);
+    }
     default:
         return false;
     }
@@ -774,7 +814,7 @@ static bool solve_cmp(Ded *d, Goal *g, BinOp op, Sx *u, Sx *k, Sx *guard, enum P
     case OP_EQ:     /* a range equality is solved at i = 0 (and proven for all i) */
         return pass == P_EQ && isolate(d, at_var(d, u, 0), at_var(d, k, 0), guard, g);
     case OP_NE:
-        if (pass != P_WEAK || u->kind != SX_STATE)
+        if (pass != P_WEAK || u->kind != SX_STATE || (!guard && has_guards(d, u)))
             return false;
         k = at_var(d, k, 0);
         if (k->is_bool)
@@ -784,13 +824,13 @@ static bool solve_cmp(Ded *d, Goal *g, BinOp op, Sx *u, Sx *k, Sx *guard, enum P
         return isolate(d, u, sx_bin(a, OP_BXOR, k, sx_num(a, 1)), guard, g);
     case OP_GT:     /* u above every k: u = max(k) + 1 */
     case OP_GE:
-        if (pass != (ranged ? P_BOUND : P_WEAK))
+        if (pass != (ranged ? P_BOUND : P_WEAK) || (!ranged && !guard && has_guards(d, u)))
             return false;
         k = at_var(d, k, 1);
         return isolate(d, u, op == OP_GT ? sx_bin(a, OP_ADD, k, sx_num(a, 1)) : k, guard, g);
     case OP_LT:     /* u below every k: u = min(k) (- 1) */
     case OP_LE:
-        if (pass != (ranged ? P_BOUND : P_WEAK))
+        if (pass != (ranged ? P_BOUND : P_WEAK) || (!ranged && !guard && has_guards(d, u)))
             return false;
         if (!ranged)
             return isolate(d, u, sx_num(a, 0), guard, g);
@@ -812,15 +852,87 @@ static BinOp flip(BinOp op)
     }
 }
 
+/* The first if-then-else in x whose condition mentions an unknown slice. */
+static Sx *find_ite(Ded *d, Sx *x)
+{
+    if (!x)
+        return NULL;
+    if (x->kind == SX_ITE && has_unknown(d, x->a))
+        return x;
+    Sx *r = find_ite(d, x->a);
+    if (!r)
+        r = find_ite(d, x->b);
+    if (!r)
+        r = find_ite(d, x->c);
+    return r;
+}
+
+/* A snapshot of the targets, to undo a failed case split. */
+typedef struct Snap {
+    int     len;
+    Target *copy;
+} Snap;
+
+static Snap snap_take(Ded *d)
+{
+    Snap s = { d->targets->len, arena_alloc(d->a, sizeof(Target) * (size_t)(d->targets->len + 1)) };
+    for (int i = 0; i < s.len; i++)
+        s.copy[i] = *(Target *)d->targets->items[i];
+    return s;
+}
+
+static void snap_restore(Ded *d, const Snap *s)
+{
+    d->targets->len = s->len;
+    for (int i = 0; i < s->len; i++)
+        *(Target *)d->targets->items[i] = s->copy[i];
+}
+
+static bool solve(Ded *d, Goal *g, Sx *atom, Sx *guard, enum Pass pass);
+
+/* Solve c (as a conjunct) and then x, each through the ordinary passes. */
+static bool solve_both(Ded *d, Goal *g, Sx *c, Sx *x, Sx *guard)
+{
+    bool cs = false, xs = false;
+    for (int round = 0; round < 4 && !(cs && xs); round++) {
+        for (enum Pass q = P_EQ; q < P_OR; q++) {
+            if (!cs) {
+                Sx *cc = subst_solved(d, c);
+                cs = !has_unknown(d, cc) || solve(d, g, cc, guard, q);
+            }
+            if (!xs) {
+                Sx *xx = subst_solved(d, x);
+                xs = !has_unknown(d, xx) || solve(d, g, xx, guard, q);
+            }
+        }
+    }
+    return cs && xs;
+}
+
 /* Try to solve one (substituted) atom in this pass. */
 static bool solve(Ded *d, Goal *g, Sx *atom, Sx *guard, enum Pass pass)
 {
     Arena *a = d->a;
-    if (atom->kind == SX_STATE) {                       /* an int used as a bool */
-        return pass == P_WEAK && isolate(d, atom, sx_num(a, 1), guard, g);
+    /* last resort for `va < (ed == 0 ? len : top)`: pick the branch whose
+     * condition can be made true, then solve the rest under it */
+    if (pass == P_OR) {
+        Sx *ite = find_ite(d, atom);
+        if (ite) {
+            for (int br = 0; br < 2; br++) {
+                Snap sn = snap_take(d);
+                Sx *cond = br == 0 ? ite->a : sx_not(a, ite->a);
+                Sx *rest = sx_subst(a, atom, ite, br == 0 ? ite->b : ite->c);
+                if (solve_both(d, g, cond, rest, guard))
+                    return true;
+                snap_restore(d, &sn);
+            }
+            return false;
+        }
     }
+    if (atom->kind == SX_STATE)                         /* an int used as a bool */
+        return pass == P_WEAK && (guard || !has_guards(d, atom)) && isolate(d, atom, sx_num(a, 1), guard, g);
     if (atom->kind == SX_UN && atom->uop == OP_NOT && atom->a->kind == SX_STATE)
-        return pass == P_WEAK && isolate(d, atom->a, sx_num(a, 0), guard, g);
+        return pass == P_WEAK && (guard || !has_guards(d, atom->a)) && isolate(d, atom->a, sx_num(a, 0), guard, g);
     if (atom->kind != SX_BIN)
         return false;
     if (atom->op == OP_LOR || atom->op == OP_IMPLIES) {
@@ -875,6 +987,8 @@ static int candidates(Ded *d, const Sx *n, Sx **out)
     }
     if (n->kind == SX_BIN && (n->op == OP_SUB || n->op == OP_ADD) && n->b->kind != SX_NUM)
         out[k++] = sx_num(a, 0);                         /* a term that is 0 */
+    if (n->kind == SX_BIN && n->op == OP_BOR)
+        out[k++] = sx_bin(a, OP_ADD, n->a, n->b);        /* disjoint bits: a sum */
     return k;
 }
 
@@ -933,6 +1047,16 @@ static void push_all(Arena *a, PtrVec *dst, const PtrVec *src)
         vec_push(a, dst, g);
 }
 
+/* Are all unknown slices of x ones that have guarded values? */
+static bool only_guarded(Ded *d, const Sx *x)
+{
+    if (!x)
+        return true;
+    if (x->kind == SX_STATE)
+        return !unknown_slot(d, x) || has_guards(d, x);
+    return only_guarded(d, x->a) && only_guarded(d, x->b) && only_guarded(d, x->c);
+}
+
 static bool run_passes(Ded *d, PtrVec *goals)
 {
     Arena *a = d->a;
@@ -963,9 +1087,11 @@ static bool run_passes(Ded *d, PtrVec *goals)
         if (done[g_i])
             continue;
         Sx *atom = subst_solved(d, g->atom);
+        if (only_guarded(d, atom))
+            continue;       /* constrains slices the flag guards fix: a check */
         char buf[256];
         diag_error(d->sp->diag, g->loc,
-                   "cannot synthesize `%s` for unit `%s`: no state assignment meets this %s",
+                   "cannot synthesize `%s` for unit `%s`: vrsc could not solve this %s for the state",
                    synth_op_names[d->p->op], d->p->unit->name, goal_origin_names[g->origin]);
         diag_note(d->sp->diag, g->loc, "after the other goals, it reads `%s`; synthesis can "
                   "solve equalities and bounds of state slices, not this form",
@@ -975,17 +1101,14 @@ static bool run_passes(Ded *d, PtrVec *goals)
     return ok;
 }
 
-/* unmap: one slice that falsifies a remap or precondition conjunct. */
-static bool falsify(Ded *d)
+/* A slice and a value that make atom x false, or false. `r == 1 || w == 1`
+ * (VT-d: present is R or W) needs every disjunct false: up to 8 slices. */
+static int falsify_atom(Ded *d, Sx *x, Sx **slots, Sx **vals, int n);
+
+static bool falsify_one(Ded *d, Sx *x, Sx **slot_out, Sx **val_out)
 {
     Arena *a = d->a;
-    PtrVec cands = { 0 };
-    push_all(a, &cands, &d->p->goals.remap);
-    push_all(a, &cands, &d->p->goals.pre);
-    VEC_FOREACH(Goal *, g, cands) {
-        Sx *x = g->atom;
-        if (g->guard)
-            continue;
+    {
         Sx *slot = NULL, *val = NULL;
         if (x->kind == SX_STATE) {
             slot = x;
@@ -998,7 +1121,7 @@ static bool falsify(Ded *d)
             Sx *k = ls ? x->b : x->a;
             BinOp op = ls ? x->op : flip(x->op);
             if ((!ls && !rs) || (ls && rs) || sx_mentions(k, SX_STATE))
-                continue;
+                return false;
             slot = ls ? x->a : x->b;
             if (k->kind == SX_NUM) {
                 uint64_t c = k->num;
@@ -1013,8 +1136,43 @@ static bool falsify(Ded *d)
             }
         }
         if (!slot || !val)
+            return false;
+        *slot_out = slot;
+        *val_out = val;
+        return true;
+    }
+}
+
+static int falsify_atom(Ded *d, Sx *x, Sx **slots, Sx **vals, int n)
+{
+    if (n < 0)
+        return n;
+    if (x->kind == SX_BIN && x->op == OP_LOR) {
+        n = falsify_atom(d, x->a, slots, vals, n);
+        return falsify_atom(d, x->b, slots, vals, n);
+    }
+    if (n >= 8 || !falsify_one(d, x, &slots[n], &vals[n]))
+        return -1;
+    return n + 1;
+}
+
+/* unmap: the slices that falsify the first remap or precondition conjunct
+ * that can be falsified. */
+static bool falsify(Ded *d)
+{
+    Arena *a = d->a;
+    PtrVec cands = { 0 };
+    push_all(a, &cands, &d->p->goals.remap);
+    push_all(a, &cands, &d->p->goals.pre);
+    VEC_FOREACH(Goal *, g, cands) {
+        if (g->guard)
             continue;
-        assign(d, slot, val, NULL, g);
+        Sx *slots[8], *vals[8];
+        int n = falsify_atom(d, g->atom, slots, vals, 0);
+        if (n <= 0)
+            continue;
+        for (int i = 0; i < n; i++)
+            assign(d, slots[i], vals[i], NULL, g);
         return true;
     }
     diag_error(d->sp->diag, d->p->method->loc,

@@ -460,7 +460,7 @@ static void fn_translate(Emit *e, const IrUnit *u)
                                        e->prefix, u->cname, param_decl(e, u)),
             u->su->ast ? u->loc : u->loc);
     EBuf *c = &e->c;
-    eb_put(c, "    (void)st;\n");
+    eb_put(c, "    (void)st;\n    (void)va;\n");
     VEC_FOREACH(const char *, p, u->params)
         eb_printf(c, "    (void)%s;\n", p);
     ExCtx cx = { "st->", "va", "" };

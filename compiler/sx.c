@@ -281,6 +281,16 @@ Sx *sx_bin(Arena *a, BinOp op, Sx *l, Sx *r)
     case OP_BAND:
         if (sx_is_num(l, 0) || sx_is_num(r, 0))
             return sx_num(a, 0);
+        /* a slice masked to its low w bits is the slice of those bits */
+        if ((l->kind == SX_STATE || l->kind == SX_CUR) && is_const(r) && r->num
+            && !(r->num & (r->num + 1))) {
+            unsigned w = 0;
+            while (w < 64 && (r->num >> w) & 1)
+                w++;
+            if (w >= l->hi - l->lo)
+                return l;
+            return slice_node(a, l->kind, l->field, l->lo, l->lo + w, NULL);
+        }
         if (sx_is_num(r, UINT64_MAX))
             return l;
         if (sx_is_num(l, UINT64_MAX))
@@ -294,6 +304,12 @@ Sx *sx_bin(Arena *a, BinOp op, Sx *l, Sx *r)
             return l;
         if (is_const(r) && r->num >= 64)
             return sx_num(a, 0);
+        /* a slice shifted right is the slice of its upper bits */
+        if (op == OP_SHR && (l->kind == SX_STATE || l->kind == SX_CUR) && is_const(r)) {
+            if (r->num >= l->hi - l->lo)
+                return sx_num(a, 0);
+            return slice_node(a, l->kind, l->field, l->lo + (unsigned)r->num, l->hi, NULL);
+        }
         /* (x >> k) >> m == x >> (k + m), same for << */
         if (is_const(r) && l->kind == SX_BIN && l->op == op && is_const(l->b)
             && l->b->num < 64 && r->num < 64)

@@ -290,7 +290,9 @@ static bool needs_read(Real *r, SFieldIO *io)
 {
     if (r->p->op != SYN_MAP && io->reads.len)
         return true;
-    if (io->reads.len) {
+    /* a register's unmodelled bits belong to the hardware; a page-table
+     * entry in memory (mem) starts clean */
+    if (io->reads.len && io->field->kind != FIELD_MEM) {
         for (unsigned bit = 0; bit < io->field->size * 8; bit++) {
             bool moved = false;
             VEC_FOREACH(SMove *, m, io->writes)

@@ -925,7 +925,11 @@ VerifyCtx *verify_new(SemaProgram *sp)
     }
     /* No handler: errors only set the code that chk()/z3_ok() look at. */
     Z3_set_error_handler(vc->ctx, NULL);
+    /* wide enough for the global flags and any (legacy) unit-level block */
     vc->nflags = sp->flags.len > 0 ? (unsigned)sp->flags.len : 1;
+    VEC_FOREACH(const SemaUnit *, u, sp->units)
+        if (u->unit_flags && (unsigned)u->unit_flags->flags.len > vc->nflags)
+            vc->nflags = (unsigned)u->unit_flags->flags.len;
     Z3_sort bv64 = Z3_mk_bv_sort(vc->ctx, 64);
     vc->va = mk_arg(vc, "va", bv64);
     vc->sz = mk_arg(vc, "sz", bv64);
