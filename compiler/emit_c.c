@@ -393,36 +393,75 @@ static bool from_io(const SFieldIO *io, const SMove *m)
     return false;
 }
 
+/* The one interface field a unit's whole state is read from, if there is
+ * one: then the state decodes from one raw value (NAME_U_decode), and a
+ * choice of variants over the same entry reads it once. */
+const SFieldIO *single_read(const IrUnit *u)
+{
+    const SFieldIO *one = NULL;
+    VEC_FOREACH(const IrStateRead *, r, u->reads) {
+        if (r->ios.len != 1)
+            return NULL;
+        if (one && one != r->ios.items[0])
+            return NULL;
+        one = r->ios.items[0];
+    }
+    return one && one->field->kind != FIELD_INSTR ? one : NULL;
+}
+
+/* st->F |= bits of raw, for the moves of one interface field. */
+static void decode_moves(Emit *e, EBuf *c, const IrStateRead *r, const SFieldIO *io,
+                         const char *indent)
+{
+    /* moves that keep bit positions collapse into one mask */
+    uint64_t same = 0;
+    VEC_FOREACH(const SMove *, m, r->moves)
+        if (from_io(io, m) && m->src.lo == m->dst.lo && m->src.hi == m->dst.hi)
+            same |= mask_of(m->src.hi - m->src.lo) << m->src.lo;
+    if (same)
+        eb_printf(c, "%sst->%s |= raw & UINT64_C(0x%" PRIx64 "); %s\n", indent, r->field->name, same,
+                  loc_str(e, io->field->loc));
+    VEC_FOREACH(const SMove *, m, r->moves) {
+        if (!from_io(io, m) || (m->src.lo == m->dst.lo && m->src.hi == m->dst.hi))
+            continue;
+        unsigned w = m->src.hi - m->src.lo;
+        unsigned dw = m->dst.hi - m->dst.lo;
+        if (dw < w)
+            w = dw;
+        eb_printf(c, "%sst->%s |= ((raw >> %u) & 0x%" PRIx64 "u) << %u; %s\n", indent,
+                  r->field->name, m->src.lo, mask_of(w), m->dst.lo, loc_str(e, m->loc));
+    }
+}
+
 static void fn_load(Emit *e, const IrUnit *u)
 {
+    EBuf *c = &e->c;
+    const SFieldIO *one = single_read(u);
+    if (one) {
+        /* decode: static inline in the header, used by load and the walks */
+        EBuf *h = &e->h;
+        eb_printf(h, "static inline void %s_%s_decode(uint64_t raw, %s_%s_state *st)\n{\n",
+                  e->prefix, u->cname, e->prefix, u->cname);
+        VEC_FOREACH(const IrStateRead *, r, u->reads) {
+            eb_printf(h, "    st->%s = 0;\n", r->field->name);
+            decode_moves(e, h, r, one, "    ");
+        }
+        eb_put(h, "    (void)raw;\n}\n");
+    }
     const char *n = arena_printf(e->a, "%s_%s_load", e->prefix, u->cname);
     fn_open(e, "void", n, arena_printf(e->a, "struct vrs_env *env%s, %s_%s_state *st",
                                        param_decl(e, u), e->prefix, u->cname), u->loc);
-    EBuf *c = &e->c;
     if (!u->params.len)
         eb_put(c, "    (void)env;\n");
+    if (one) {
+        eb_printf(c, "    %s_%s_decode(%s, st);\n}\n", e->prefix, u->cname, io_read(e, one->field, ""));
+        return;
+    }
     VEC_FOREACH(const IrStateRead *, r, u->reads) {
         eb_printf(c, "    st->%s = 0;\n", r->field->name);
         VEC_FOREACH(const SFieldIO *, io, r->ios) {
             eb_printf(c, "    {\n        uint64_t raw = %s;\n", io_read(e, io->field, ""));
-            /* moves that keep bit positions collapse into one mask */
-            uint64_t same = 0;
-            VEC_FOREACH(const SMove *, m, r->moves)
-                if (from_io(io, m) && m->src.lo == m->dst.lo && m->src.hi == m->dst.hi)
-                    same |= mask_of(m->src.hi - m->src.lo) << m->src.lo;
-            if (same)
-                eb_printf(c, "        st->%s |= raw & UINT64_C(0x%" PRIx64 "); %s\n", r->field->name,
-                          same, loc_str(e, io->field->loc));
-            VEC_FOREACH(const SMove *, m, r->moves) {
-                if (!from_io(io, m) || (m->src.lo == m->dst.lo && m->src.hi == m->dst.hi))
-                    continue;
-                unsigned w = m->src.hi - m->src.lo;
-                unsigned dw = m->dst.hi - m->dst.lo;
-                if (dw < w)
-                    w = dw;
-                eb_printf(c, "        st->%s |= ((raw >> %u) & 0x%" PRIx64 "u) << %u; %s\n",
-                          r->field->name, m->src.lo, mask_of(w), m->dst.lo, loc_str(e, m->loc));
-            }
+            decode_moves(e, c, r, io, "        ");
             eb_put(c, "        (void)raw;\n    }\n");
         }
     }

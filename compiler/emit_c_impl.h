@@ -51,6 +51,9 @@ const char *reg_name(Emit *e, const SField *f);
 const char *instr_name(Emit *e, const SField *f);
 const char *param_decl(Emit *e, const IrUnit *u);
 const char *param_args(Emit *e, const IrUnit *u);
+/* The one interface field a unit's state is read from (then
+ * NAME_UNIT_decode(raw, st) exists), or NULL. */
+const SFieldIO *single_read(const IrUnit *u);
 
 /* emit_drv.c: the range drivers of every root. */
 void drv_emit(Emit *e);

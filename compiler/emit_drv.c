@@ -262,6 +262,38 @@ static void table_fns(Drv *d, const IrUnit *t)
 
 /* ---- entries ------------------------------------------------------------------------ */
 
+/* The read expression every variant of x decodes its state from, if they
+ * all read the same single interface field (one load per entry), else
+ * NULL. In the walk functions the env is `tx->env` or `env`. */
+static const char *shared_raw_env(Drv *d, const IrUnit *x, const char *envname)
+{
+    const IrUnit *vs[16];
+    int nv;
+    variants(x, vs, &nv);
+    const char *first = NULL;
+    for (int i = 0; i < nv; i++) {
+        const SFieldIO *one = single_read(vs[i]);
+        if (!one)
+            return NULL;
+        const char *r = io_read(d->e, one->field, "");
+        if (first && strcmp(first, r) != 0)
+            return NULL;
+        first = r;
+    }
+    if (!first || strncmp(first, "vrs_", 4) != 0)
+        return first;
+    /* io_read spells the env `env` */
+    const char *p = strstr(first, "(env");
+    if (!p)
+        return first;
+    return arena_printf(d->e->a, "%.*s(%s%s", (int)(p - first), first, envname, p + 4);
+}
+
+static const char *shared_raw(Drv *d, const IrUnit *x)
+{
+    return shared_raw_env(d, x, "tx->env");
+}
+
 /* Classify an entry: sets `kind` (0 empty, 1 leaf, 2 table), `v` (the
  * variant) and, for a table, `child`; loads each variant's state. */
 static void classify(Drv *d, const IrUnit *x, const char *virt_cond)
@@ -276,8 +308,14 @@ static void classify(Drv *d, const IrUnit *x, const char *virt_cond)
     for (int i = 0; i < nv; i++)
         eb_printf(c, "    %s_%s_state st%d;\n", e->prefix, vs[i]->cname, i);
     eb_printf(c, "    if (!(%s)) {\n", virt_cond);
+    const char *raw = shared_raw(d, x);
+    if (raw)
+        eb_printf(c, "        uint64_t raw = %s;\n", raw);
     for (int i = 0; i < nv; i++) {
-        eb_printf(c, "        %s(tx->env%s, &st%d);\n", ufn(d, vs[i], "load"), pargs(d, x), i);
+        if (raw)
+            eb_printf(c, "        %s(raw, &st%d);\n", ufn(d, vs[i], "decode"), i);
+        else
+            eb_printf(c, "        %s(tx->env%s, &st%d);\n", ufn(d, vs[i], "load"), pargs(d, x), i);
         eb_printf(c, "        if (kind == 0 && %s(&st%d%s) && %s(&st%d%s, off, &tpa)) {\n"
                      "            kind = %d;\n            v = %d;\n%s        }\n",
                   ufn(d, vs[i], "valid"), i, pargs(d, x), ufn(d, vs[i], "translate"), i, pargs(d, x),
@@ -466,11 +504,17 @@ static void entry_fns(Drv *d, const IrUnit *x)
     /* ---- resolve ---- */
     eb_printf(c, "\n%s\nstatic %s_status %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz)\n{\n",
               loc_str(e, x->loc), e->prefix, fname(d, x, "rresolve"), pdecl(d, x), e->prefix);
+    const char *raw = shared_raw_env(d, x, "env");
+    if (raw)
+        eb_printf(c, "    uint64_t raw = %s;\n", raw);
     for (int i = 0; i < nv; i++) {
         const IrUnit *V = vs[i];
-        eb_printf(c, "    {\n        %s_%s_state st;\n        uint64_t t;\n        %s(env%s, &st);\n"
-                     "        if (%s(&st%s) && %s(&st%s, off, &t)) {\n",
-                  e->prefix, V->cname, ufn(d, V, "load"), pargs(d, x), ufn(d, V, "valid"), pargs(d, x),
+        eb_printf(c, "    {\n        %s_%s_state st;\n        uint64_t t;\n", e->prefix, V->cname);
+        if (raw)
+            eb_printf(c, "        %s(raw, &st);\n", ufn(d, V, "decode"));
+        else
+            eb_printf(c, "        %s(env%s, &st);\n", ufn(d, V, "load"), pargs(d, x));
+        eb_printf(c, "        if (%s(&st%s) && %s(&st%s, off, &t)) {\n", ufn(d, V, "valid"), pargs(d, x),
                   ufn(d, V, "translate"), pargs(d, x));
         if (V->child)
             eb_printf(c, "            return %s(env, t, off, pa, flags, psz);\n", fname(d, V->child, "rresolve"));

@@ -168,7 +168,7 @@ static bool args_ok(const model *m, uint64_t va, uint64_t size)
 }
 
 /* Is every granule of [va, va+size) mapped to pa + offset with these flags? */
-static bool range_identical(const model *m, uint64_t va, uint64_t size, uint64_t pa,
+bool model_identical(const model *m, uint64_t va, uint64_t size, uint64_t pa,
                             uint64_t flags)
 {
     uint64_t end = va + size, cur = va;
@@ -234,7 +234,7 @@ unsigned model_predict_map(const model *m, uint64_t va, uint64_t size, uint64_t 
         while (off < size) {
             uint64_t s = model_piece(m, va + off, pa + off, size - off);
             if (pa + off + s > limit_of(m, s) &&
-                !range_identical(m, va + off, s, pa + off, flags)) {
+                !model_identical(m, va + off, s, pa + off, flags)) {
                 r |= M_EINVAL;
                 break;
             }

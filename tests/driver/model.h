@@ -77,6 +77,8 @@ unsigned model_resolve(const model *m, uint64_t va, uint64_t *pa, uint64_t *flag
 const model_ival *model_find(const model *m, uint64_t va);
 /* Index of the first interval with end > va (n if none). */
 size_t model_lower(const model *m, uint64_t va);
+/* Is every granule of [va, va+size) mapped to pa + offset with `flags`? */
+bool model_identical(const model *m, uint64_t va, uint64_t size, uint64_t pa, uint64_t flags);
 /* Is any granule of [va, va+size) mapped? */
 bool model_any_mapped(const model *m, uint64_t va, uint64_t size);
 
