@@ -524,10 +524,9 @@ static void fn_decode(Emit *e, const IrUnit *u)
     VEC_FOREACH(const Sx *, x, u->flag_decode) {
         if (!x)
             continue;
-        eb_put(c, "    if (");
+        eb_printf(c, "    f |= (%s_flags_t)(", e->prefix);
         emit_expr(e, c, x, &cx);
-        eb_printf(c, ")\n        f |= %s_FLAG_%s;\n", e->P,
-                  upper(e->a, (const char *)e->ir->flags.items[x_i]));
+        eb_printf(c, ") << %d;   /* %s */\n", x_i, (const char *)e->ir->flags.items[x_i]);
     }
     eb_put(c, "    return f;\n}\n");
 }
@@ -587,12 +586,18 @@ static void fn_prog(Emit *e, const IrUnit *u, SynthOpKind k)
     const SynthProg *p = u->prog[k];
     fn_ok(e, u, k);
     const char *n = arena_printf(e->a, "%s_%s_%s", e->prefix, u->cname, synth_op_names[k]);
-    fn_open(e, arena_printf(e->a, "%s_status", e->prefix), n,
-            arena_printf(e->a, "struct vrs_env *env%s, %s", param_decl(e, u), op_args(e, k)),
-            p->method->loc);
+    const char *args = arena_printf(e->a, "struct vrs_env *env%s, %s", param_decl(e, u), op_args(e, k));
     EBuf *c = &e->c;
-    eb_printf(c, "    if (!%s_ok(env%s, %s))\n        return %s_EINVAL;\n", n, param_args(e, u),
-              op_call_args(k), e->P);
+    /* the operations alone (`_do`), for the range driver, which has checked
+     * the arguments already; then the checked, exported function */
+    eb_printf(c, "\n%s\nstatic inline void %s_do(%s)\n{\n", loc_str(e, p->method->loc), n, args);
+    eb_put(c, "    (void)env;\n    (void)va;\n    (void)sz;\n");
+    if (k != SYN_UNMAP)
+        eb_put(c, "    (void)flgs;\n");
+    if (k == SYN_MAP)
+        eb_put(c, "    (void)pa;\n");
+    VEC_FOREACH(const char *, q, u->params)
+        eb_printf(c, "    (void)%s;\n", q);
     /* locals of the interface fields the program touches */
     VEC_FOREACH(const SFieldIO *, io, u->io) {
         bool used = false;
@@ -634,7 +639,12 @@ static void fn_prog(Emit *e, const IrUnit *u, SynthOpKind k)
             break;
         }
     }
-    eb_printf(c, "    return %s_OK;\n}\n", e->P);
+    eb_put(c, "}\n");
+    fn_open(e, arena_printf(e->a, "%s_status", e->prefix), n, args, p->method->loc);
+    eb_printf(c, "    if (!%s_ok(env%s, %s))\n        return %s_EINVAL;\n", n, param_args(e, u),
+              op_call_args(k), e->P);
+    eb_printf(c, "    %s_do(env%s, %s);\n    return %s_OK;\n}\n", n, param_args(e, u), op_call_args(k),
+              e->P);
 }
 
 static void fn_init(Emit *e, const IrUnit *u)

@@ -98,6 +98,7 @@ typedef struct Drv {
     const char    *R;          /* the root's function prefix: x86_64_x8664_cr3 */
     const IrUnit  *tabs[64];
     int            ntabs;
+    bool           fast;        /* single-page fast paths were emitted */
 } Drv;
 
 static int tab_id(const Drv *d, const IrUnit *t)
@@ -151,24 +152,24 @@ static void protos(Drv *d, const IrUnit *x, int depth)
     const IrUnit *vs[16];
     int nv;
     variants(x, vs, &nv);
-    eb_printf(c, "static %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt);\n",
+    eb_printf(c, "static inline %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt);\n",
               S, fname(d, x, "rmap"), tx, pdecl(d, x), e->prefix);
-    eb_printf(c, "static %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt);\n",
+    eb_printf(c, "static inline %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt);\n",
               S, fname(d, x, "runmap"), tx, pdecl(d, x), e->prefix);
-    eb_printf(c, "static %s %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz);\n",
+    eb_printf(c, "static inline %s %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz);\n",
               S, fname(d, x, "rresolve"), pdecl(d, x), e->prefix);
     for (int i = 0; i < nv; i++) {
         const IrUnit *t = vs[i]->child;
         if (!t || depth > 16)
             continue;
-        eb_printf(c, "static %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt);\n",
+        eb_printf(c, "static inline %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt);\n",
                   S, fname(d, t, "rmap"), tx, pdecl(d, t), e->prefix);
-        eb_printf(c, "static %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt);\n",
+        eb_printf(c, "static inline %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt);\n",
                   S, fname(d, t, "runmap"), tx, pdecl(d, t), e->prefix);
-        eb_printf(c, "static %s %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz);\n",
+        eb_printf(c, "static inline %s %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz);\n",
                   S, fname(d, t, "rresolve"), pdecl(d, t), e->prefix);
         if (table_freed(d, t))
-            eb_printf(c, "static inline bool %s(struct vrs_env *env%s);\n", fname(d, t, "empty"), pdecl(d, t));
+            eb_printf(c, "static inline bool %s(struct vrs_env *env%s, uint64_t hint);\n", fname(d, t, "empty"), pdecl(d, t));
         protos(d, t->elem, depth + 1);
     }
 }
@@ -207,9 +208,14 @@ static void table_fns(Drv *d, const IrUnit *t)
 
     /* empty: no entry of any variant is valid */
     if (table_freed(d, t)) {
-    eb_printf(c, "\n/* %s: is every entry empty? */ %s\nstatic inline bool %s(struct vrs_env *env%s)\n{\n",
+    eb_printf(c, "\n/* %s: is every entry empty? */ %s\nstatic inline bool %s(struct vrs_env *env%s, uint64_t hint)\n{\n",
               t->name, loc_str(e, t->loc), fname(d, t, "empty"), pdecl(d, t));
-    eb_printf(c, "    for (uint64_t i = 0; i < %" PRIu64 "u; i++) {\n", t->entries);
+    /* outward from the entry that was just cleared: its neighbours are the
+     * likeliest to be in use */
+    eb_printf(c, "    for (uint64_t k = 0; k < %" PRIu64 "u; k++) {\n"
+                 "        uint64_t i = (k & 1) ? hint - (k + 1) / 2 : hint + k / 2;\n"
+                 "        if (i >= %" PRIu64 "u)\n            continue;\n",
+              2 * t->entries, t->entries);
     elem_params(d, t, "i");
     const IrUnit *vs[16];
     int nv;
@@ -224,7 +230,7 @@ static void table_fns(Drv *d, const IrUnit *t)
     }
 
     /* map: one piece per entry */
-    eb_printf(c, "\n%s\nstatic %s_status %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt)\n{\n",
+    eb_printf(c, "\n%s\nstatic inline %s_status %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt)\n{\n",
               loc_str(e, t->loc), e->prefix, fname(d, t, "rmap"), tx, pdecl(d, t), e->prefix);
     eb_printf(c, "    while (len) {\n"
                  "        uint64_t i = off >> %u, sub = off & UINT64_C(0x%" PRIx64 ");\n"
@@ -238,7 +244,7 @@ static void table_fns(Drv *d, const IrUnit *t)
               e->prefix, fname(d, x, "rmap"), eargs(d, t), lo, e->P, e->P);
 
     /* unmap / protect */
-    eb_printf(c, "\n%s\nstatic %s_status %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt)\n{\n",
+    eb_printf(c, "\n%s\nstatic inline %s_status %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt)\n{\n",
               loc_str(e, t->loc), e->prefix, fname(d, t, "runmap"), tx, pdecl(d, t), e->prefix);
     eb_printf(c, "    while (len) {\n"
                  "        uint64_t i = off >> %u, sub = off & UINT64_C(0x%" PRIx64 ");\n"
@@ -246,13 +252,15 @@ static void table_fns(Drv *d, const IrUnit *t)
                  "        if (n > len)\n            n = len;\n",
               lo, span - 1, span);
     elem_params(d, t, "i");
-    eb_printf(c, "        %s_status s = %s(tx%s, vbase + (i << %u), sub, n, flgs, prot, virt);\n"
+    eb_printf(c, "        uint64_t cleared = tx->cleared;\n"
+                 "        %s_status s = %s(tx%s, vbase + (i << %u), sub, n, flgs, prot, virt);\n"
                  "        if (s != %s_OK)\n            return s;\n"
+                 "        if (tx->cleared != cleared)\n            tx->hint = i;\n"
                  "        off += n;\n        len -= n;\n    }\n    return %s_OK;\n}\n",
               e->prefix, fname(d, x, "runmap"), eargs(d, t), lo, e->P, e->P);
 
     /* resolve */
-    eb_printf(c, "\n%s\nstatic %s_status %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz)\n{\n",
+    eb_printf(c, "\n%s\nstatic inline %s_status %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz)\n{\n",
               loc_str(e, t->loc), e->prefix, fname(d, t, "rresolve"), pdecl(d, t), e->prefix);
     eb_printf(c, "    {\n        uint64_t i = off >> %u;\n", lo);
     elem_params(d, t, "i");
@@ -306,7 +314,7 @@ static void classify(Drv *d, const IrUnit *x, const char *virt_cond)
     eb_put(c, "    int kind = 0, v = -1;\n    uint64_t child = 0, tpa = 0;\n"
               "    (void)child;\n    (void)tpa;\n    (void)v;\n");
     for (int i = 0; i < nv; i++)
-        eb_printf(c, "    %s_%s_state st%d;\n", e->prefix, vs[i]->cname, i);
+        eb_printf(c, "    %s_%s_state st%d = { 0 };\n", e->prefix, vs[i]->cname, i);
     eb_printf(c, "    if (!(%s)) {\n", virt_cond);
     const char *raw = shared_raw(d, x);
     if (raw)
@@ -346,7 +354,7 @@ static void entry_fns(Drv *d, const IrUnit *x)
 
     /* ---- map ---- */
     eb_printf(c, "\n/* %s: map [off, off+len) of this entry to pa */ %s\n"
-                 "static %s_status %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt)\n{\n",
+                 "static inline %s_status %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt)\n{\n",
               x->name, loc_str(e, x->loc), e->prefix, fname(d, x, "rmap"), tx, pdecl(d, x), e->prefix);
     eb_put(c, "    (void)vbase;\n    (void)tx;\n");
     classify(d, x, "virt");
@@ -365,9 +373,9 @@ static void entry_fns(Drv *d, const IrUnit *x)
                       pargs(d, x));
         }
         eb_printf(c, "            return same ? %s_OK : %s_EEXIST;\n        }\n", e->P, e->P);
-        eb_printf(c, "        if (tx->commit)\n            (void)%s(tx->env%s, 0, len, flgs, pa);\n"
+        eb_printf(c, "        if (tx->commit)\n            %s(tx->env%s, 0, len, flgs, pa);\n"
                      "        return %s_OK;\n    }\n",
-                  ufn(d, L, "map"), pargs(d, x), e->P);
+                  ufn(d, L, "map_do"), pargs(d, x), e->P);
     }
     if (T) {
         eb_put(c, "    if (kind == 1) {\n");
@@ -385,6 +393,8 @@ static void entry_fns(Drv *d, const IrUnit *x)
                      "            tx->need[%d]++;\n"
                      "            return %s(tx%s, vbase, off, len, flgs, pa, 1);\n"
                      "        }\n"
+                     "        if (tx->commit == 2 || !tx->pool[%d])\n"
+                     "            return %s_RETRY_;   /* needs a table: the two-pass path */\n"
                      "        child = tx->pool[%d];\n"
                      "        tx->pool[%d] = vrs_mem_read64(tx->env, child);\n"
                      "        vrs_mem_write64(tx->env, child, 0);\n"
@@ -392,14 +402,15 @@ static void entry_fns(Drv *d, const IrUnit *x)
                      "            return %s_EINVAL;\n"
                      "        return %s(tx%s, vbase, off, len, flgs, pa, 0);\n"
                      "    }\n",
-                  cid, fname(d, C, "rmap"), arena_printf(e->a, ", child"), cid, cid, ufn(d, T, "map"),
-                  pargs(d, x), span, e->P, e->P, fname(d, C, "rmap"), ", child");
+                  cid, fname(d, C, "rmap"), arena_printf(e->a, ", child"), cid, e->P, cid, cid,
+                  ufn(d, T, "map"), pargs(d, x), span, e->P, e->P, fname(d, C, "rmap"), ", child");
         /* an existing table: widen its rights if the new mapping needs it */
         if (T->prog[SYN_PROTECT]) {
-            eb_printf(c, "    if (tx->commit && !%s(&st%d%s, flgs))\n", ufn(d, T, "matchflags"), table,
+            eb_printf(c, "    if (tx->commit && !%s(&st%d%s, flgs)) {\n", ufn(d, T, "matchflags"), table,
                       pargs(d, x));
-            eb_printf(c, "        (void)%s(tx->env%s, 0, UINT64_C(0x%" PRIx64 "), flgs);\n",
-                      ufn(d, T, "protect"), pargs(d, x), span);
+            eb_printf(c, "        if (tx->commit == 2)\n            return %s_RETRY_;\n", e->P);
+            eb_printf(c, "        %s(tx->env%s, 0, UINT64_C(0x%" PRIx64 "), flgs);\n    }\n",
+                      ufn(d, T, "protect_do"), pargs(d, x), span);
         }
         eb_printf(c, "    return %s(tx, child, vbase, off, len, flgs, pa, virt);\n}\n", fname(d, C, "rmap"));
     } else {
@@ -412,7 +423,7 @@ static void entry_fns(Drv *d, const IrUnit *x)
 
     /* ---- unmap / protect ---- */
     eb_printf(c, "\n/* %s: unmap (or protect) [off, off+len) of this entry */ %s\n"
-                 "static %s_status %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt)\n{\n",
+                 "static inline %s_status %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt)\n{\n",
               x->name, loc_str(e, x->loc), e->prefix, fname(d, x, "runmap"), tx, pdecl(d, x), e->prefix);
     eb_put(c, "    (void)flgs;\n    (void)tx;\n");
     classify(d, x, "virt");
@@ -429,12 +440,13 @@ static void entry_fns(Drv *d, const IrUnit *x)
         const IrUnit *V = vs[i];
         eb_printf(c, "            if (v == %d) {\n", i);
         eb_printf(c, "                if (prot) {\n                    if (%s(&st%d%s, flgs))\n                        return %s_OK;\n"
-                     "                    (void)%s(tx->env%s, 0, len, flgs);\n"
+                     "                    %s(tx->env%s, 0, len, flgs);\n"
                      "                } else {\n"
-                     "                    (void)%s(tx->env%s, 0, len);\n"
+                     "                    %s(tx->env%s, 0, len);\n"
+                     "                    tx->cleared++;\n"
                      "                }\n",
-                  ufn(d, V, "matchflags"), i, pargs(d, x), e->P, ufn(d, V, "protect"), pargs(d, x),
-                  ufn(d, V, "unmap"), pargs(d, x));
+                  ufn(d, V, "matchflags"), i, pargs(d, x), e->P, ufn(d, V, "protect_do"), pargs(d, x),
+                  ufn(d, V, "unmap_do"), pargs(d, x));
         eb_printf(c, "                %s_tlb(tx, vbase, UINT64_C(0x%" PRIx64 "));\n            }\n", d->R, span);
     }
     eb_printf(c, "            return %s_OK;\n        }\n", e->P);
@@ -457,7 +469,9 @@ static void entry_fns(Drv *d, const IrUnit *x)
             eb_printf(c, "        if (v == %d) {\n            (void)%s(&st%d%s, 0, &base_pa);\n            lf = %s(&st%d);\n        }\n",
                       i, ufn(d, vs[i], "translate"), i, pargs(d, x), ufn(d, vs[i], "flags"), i);
         }
-        eb_printf(c, "        child = tx->pool[%d];\n"
+        eb_printf(c, "        if (tx->commit == 2 || !tx->pool[%d])\n"
+                     "            return %s_RETRY_;   /* a split needs a table: the two-pass path */\n"
+                     "        child = tx->pool[%d];\n"
                      "        tx->pool[%d] = vrs_mem_read64(tx->env, child);\n"
                      "        vrs_mem_write64(tx->env, child, 0);\n"
                      "        {\n"
@@ -470,23 +484,35 @@ static void entry_fns(Drv *d, const IrUnit *x)
                      "            return %s_EINVAL;\n"
                      "        %s_tlb(tx, vbase, UINT64_C(0x%" PRIx64 "));\n"
                      "        kind = 2;\n",
-                  cid, cid, e->prefix, fname(d, C, "rmap"), span, e->P, ufn(d, T, "map"), pargs(d, x),
-                  span, e->P, e->P, d->R, span);
+                  cid, e->P, cid, cid, e->prefix, fname(d, C, "rmap"), span, e->P, ufn(d, T, "map"),
+                  pargs(d, x), span, e->P, e->P, d->R, span);
     } else {
         eb_printf(c, "        return %s_EINVAL;   /* part of a smallest page */\n", e->P);
     }
     eb_put(c, "    }\n");
+    if (T && T->prog[SYN_PROTECT]) {
+        /* protect to more rights than a table entry on the way grants:
+         * widen the table entry, as map does */
+        eb_printf(c, "    if (prot && tx->commit && kind == 2 && !%s(&st%d%s, flgs)) {\n"
+                     "        if (tx->commit == 2)\n            return %s_RETRY_;\n"
+                     "        %s(tx->env%s, 0, UINT64_C(0x%" PRIx64 "), flgs);\n    }\n",
+                  ufn(d, T, "matchflags"), table, pargs(d, x), e->P, ufn(d, T, "protect_do"), pargs(d, x),
+                  span);
+    }
     if (T) {
         eb_printf(c, "    {\n"
-                     "        %s_status s = %s(tx, child, vbase, off, len, flgs, prot, virt == 2 ? 2 : 0);\n",
+                     "        uint64_t cleared = tx->cleared;\n"
+                     "        %s_status s = %s(tx, child, vbase, off, len, flgs, prot, virt == 2 ? 2 : 0);\n"
+                     "        (void)cleared;\n",
                   e->prefix, fname(d, C, "runmap"));
         if (T->prog[SYN_UNMAP]) {
-            /* a table that unmap emptied goes: its entry first, then the memory */
-            eb_printf(c, "        if (s != %s_OK || !tx->commit || prot)\n            return s;\n"
-                         "        if (%s(tx->env, child)) {\n",
+            /* a table that unmap emptied goes: its entry first, then the
+             * memory; only a table that just lost an entry can be empty */
+            eb_printf(c, "        if (s != %s_OK || !tx->commit || prot || tx->cleared == cleared)\n            return s;\n"
+                         "        if (%s(tx->env, child, tx->hint)) {\n",
                       e->P, fname(d, C, "empty"));
-            eb_printf(c, "            (void)%s(tx->env%s, 0, UINT64_C(0x%" PRIx64 "));\n", ufn(d, T, "unmap"),
-                      pargs(d, x), span);
+            eb_printf(c, "            %s(tx->env%s, 0, UINT64_C(0x%" PRIx64 "));\n            tx->cleared++;\n",
+                      ufn(d, T, "unmap_do"), pargs(d, x), span);
             eb_printf(c, "            %s_tlb(tx, vbase, UINT64_C(0x%" PRIx64 "));\n"
                          "            vrs_free_table(tx->env, child, %" PRIu64 "u);\n"
                          "        }\n",
@@ -502,7 +528,7 @@ static void entry_fns(Drv *d, const IrUnit *x)
     }
 
     /* ---- resolve ---- */
-    eb_printf(c, "\n%s\nstatic %s_status %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz)\n{\n",
+    eb_printf(c, "\n%s\nstatic inline %s_status %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz)\n{\n",
               loc_str(e, x->loc), e->prefix, fname(d, x, "rresolve"), pdecl(d, x), e->prefix);
     const char *raw = shared_raw_env(d, x, "env");
     if (raw)
@@ -536,14 +562,14 @@ static void table_protos(Drv *d, const IrUnit *t)
     EBuf *c = &e->c;
     const char *S = arena_printf(e->a, "%s_status", e->prefix);
     const char *tx = arena_printf(e->a, "%s_tx *tx", d->R);
-    eb_printf(c, "static %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt);\n",
+    eb_printf(c, "static inline %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt);\n",
               S, fname(d, t, "rmap"), tx, pdecl(d, t), e->prefix);
-    eb_printf(c, "static %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt);\n",
+    eb_printf(c, "static inline %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt);\n",
               S, fname(d, t, "runmap"), tx, pdecl(d, t), e->prefix);
-    eb_printf(c, "static %s %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz);\n",
+    eb_printf(c, "static inline %s %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz);\n",
               S, fname(d, t, "rresolve"), pdecl(d, t), e->prefix);
     if (table_freed(d, t))
-        eb_printf(c, "static inline bool %s(struct vrs_env *env%s);\n", fname(d, t, "empty"), pdecl(d, t));
+        eb_printf(c, "static inline bool %s(struct vrs_env *env%s, uint64_t hint);\n", fname(d, t, "empty"), pdecl(d, t));
     protos(d, t->elem, 1);
 }
 
@@ -579,6 +605,265 @@ static unsigned min_page(const IrUnit *x, int depth)
     return best;
 }
 
+
+/* ---- single-page fast paths ----------------------------------------------------------
+ *
+ * One straight-line walk from the root to the smallest-page entry, the way
+ * a hand-written driver does it: per level one load, decode, the table
+ * variant's valid/translate, the index of the next table. Anything but the
+ * plain case (a missing table, a large page on the way, rights to widen, a
+ * table that unmap would empty) returns RETRY_ before the first write, and
+ * the general two-pass walk takes over. */
+
+typedef struct Chain {
+    const IrUnit *entry[16];    /* entry units from the root down */
+    const IrUnit *tv[16];       /* their table variant (NULL at the last) */
+    const IrUnit *table[16];    /* table[k] holds entry[k] (NULL for a root entry) */
+    int           n;
+    const IrUnit *leaf;         /* the smallest-page leaf variant of entry[n-1] */
+} Chain;
+
+static const IrUnit *only_table_variant(const IrUnit *x)
+{
+    const IrUnit *vs[16], *tv = NULL;
+    int nv;
+    variants(x, vs, &nv);
+    for (int i = 0; i < nv; i++) {
+        if (!vs[i]->child)
+            continue;
+        if (tv)
+            return NULL;
+        tv = vs[i];
+    }
+    return tv;
+}
+
+static bool build_chain(const IrUnit *r, unsigned minp, Chain *ch)
+{
+    memset(ch, 0, sizeof *ch);
+    const IrUnit *t = NULL, *x = r;
+    if (r->kind == IR_TABLE) {
+        t = r;
+        x = r->elem;
+    }
+    while (ch->n < 16) {
+        if (t && (t->params.len != 1 || t->elem_args.len != x->params.len))
+            return false;
+        ch->entry[ch->n] = x;
+        ch->table[ch->n] = t;
+        const IrUnit *vs[16];
+        int nv;
+        variants(x, vs, &nv);
+        for (int i = 0; i < nv; i++)
+            if (!vs[i]->child && vs[i]->inbits == minp && vs[i]->prog[SYN_MAP] && vs[i]->prog[SYN_UNMAP]
+                && vs[i]->prog[SYN_PROTECT])
+                ch->leaf = vs[i];
+        if (ch->leaf) {
+            ch->n++;
+            return true;
+        }
+        const IrUnit *tv = only_table_variant(x);
+        if (!tv || !tv->child || tv->child->kind != IR_TABLE)
+            return false;
+        ch->tv[ch->n] = tv;
+        ch->n++;
+        t = tv->child;
+        x = t->elem;
+    }
+    return false;
+}
+
+/* The variable holding table k's (one) parameter: t2_base. */
+static const char *tvar(Drv *d, const Chain *ch, int k)
+{
+    const IrUnit *t = ch->table[k];
+    return arena_printf(d->e->a, "t%d_%s", k, t ? (const char *)t->params.items[0] : "base");
+}
+
+/* The raw read of entry x (params e<k>_*) through env `envname`, or NULL. */
+static const char *raw_read_k(Drv *d, const IrUnit *x, int k, const char *envname)
+{
+    if (!shared_raw(d, x))
+        return NULL;
+    const IrUnit *vs[16];
+    int nv;
+    variants(x, vs, &nv);
+    const SFieldIO *one = single_read(vs[0]);
+    const char *r = io_read(d->e, one->field, arena_printf(d->e->a, "e%d_", k));
+    const char *pos = strstr(r, "(env");
+    if (!pos)
+        return r;
+    return arena_printf(d->e->a, "%.*s(%s%s", (int)(pos - r), r, envname, pos + 4);
+}
+
+/* ", e3_base" for entry k's params */
+static const char *kargs(Drv *d, const IrUnit *u, int k)
+{
+    char *s = arena_strdup(d->e->a, "");
+    VEC_FOREACH(const char *, p, u->params)
+        s = arena_printf(d->e->a, "%s, e%d_%s", s, k, p);
+    return s;
+}
+
+/* Descend from the root to the last entry: declares e<k>_<param> and
+ * leaves `off` as the offset inside the last entry. `op` 0 map, 1 unmap,
+ * 2 protect, 3 resolve (which also accepts large leaves on the way). */
+static void fast_descend(Drv *d, const Chain *ch, int op)
+{
+    Emit *e = d->e;
+    EBuf *c = &e->c;
+    const char *env = op == 3 ? "env" : "tx->env";
+    /* the root's params come from the caller under their own names */
+    const IrUnit *r0 = ch->entry[0];
+    if (!ch->table[0]) {
+        VEC_FOREACH(const char *, p, r0->params)
+            eb_printf(c, "    uint64_t e0_%s = %s;\n", p, p);
+    }
+    for (int k = 0; k < ch->n; k++) {
+        const IrUnit *t = ch->table[k], *x = ch->entry[k];
+        if (t) {
+            /* index into the table; the entry's params from the table's */
+            uint64_t span = (uint64_t)1 << t->index_lo;
+            if (k == 0)
+                eb_printf(c, "    uint64_t %s = %s;\n", tvar(d, ch, 0), (const char *)t->params.items[0]);
+            eb_printf(c, "    {\n        uint64_t i = off >> %u;\n        off &= UINT64_C(0x%" PRIx64 ");\n",
+                      t->index_lo, span - 1);
+            VEC_FOREACH(const Sx *, a, t->elem_args) {
+                eb_printf(c, "        e%d_%s = ", k, (const char *)x->params.items[a_i]);
+                ExCtx cx = { "st.", "i", arena_printf(e->a, "t%d_", k) };
+                /* the table's one param is its base */
+                Sx *arg = (Sx *)a;
+                emit_expr(e, c, arg, &cx);
+                eb_put(c, ";\n");
+            }
+            eb_put(c, "    }\n");
+        }
+        if (k == ch->n - 1)
+            break;
+        const IrUnit *tv = ch->tv[k];
+        const char *raw = raw_read_k(d, x, k, env);
+        eb_printf(c, "    {\n        %s_%s_state st;\n", e->prefix, tv->cname);
+        const char *ka = kargs(d, x, k);
+        if (raw)
+            eb_printf(c, "        %s(%s, &st);\n", ufn(d, tv, "decode"), raw);
+        else
+            eb_printf(c, "        %s(%s%s, &st);\n", ufn(d, tv, "load"), env, ka);
+        eb_printf(c, "        if (!%s(&st%s) || !%s(&st%s, off, &%s))\n",
+                  ufn(d, tv, "valid"), ka, ufn(d, tv, "translate"), ka, tvar(d, ch, k + 1));
+        if (op == 3)
+            eb_printf(c, "            return %s(env%s, off, pa, flags, psz);   /* a large page, or nothing */\n",
+                      fname(d, x, "rresolve"), ka);
+        else
+            eb_printf(c, "            return %s_RETRY_;\n", e->P);
+        if (op == 0 || op == 2)
+            eb_printf(c, "        if (!%s(&st%s, flgs))\n            return %s_RETRY_;   /* rights to widen */\n",
+                      ufn(d, tv, "matchflags"), ka, e->P);
+        eb_put(c, "    }\n");
+    }
+}
+
+static void fast_decls(Drv *d, const Chain *ch)
+{
+    EBuf *c = &d->e->c;
+    for (int k = 0; k < ch->n; k++) {
+        if (k > 0 || ch->table[0])
+            VEC_FOREACH(const char *, p, ch->entry[k]->params)
+                eb_printf(c, "    uint64_t e%d_%s = 0;\n", k, p);
+        if (k > 0)
+            eb_printf(c, "    uint64_t %s = 0;\n", tvar(d, ch, k));
+    }
+}
+
+static void fast_paths(Drv *d, unsigned minp)
+{
+    Emit *e = d->e;
+    EBuf *c = &e->c;
+    Chain ch;
+    if (!build_chain(d->root, minp, &ch))
+        return;
+    d->fast = true;
+    const IrUnit *L = ch.leaf, *X = ch.entry[ch.n - 1];
+    int k = ch.n - 1;
+    const char *ka = kargs(d, X, k);
+    uint64_t S = (uint64_t)1 << minp;
+    const char *rp = pdecl(d, d->root);
+    const IrUnit *lt = ch.table[k];
+
+    /* map */
+    eb_printf(c, "\n/* one page: map */\nstatic inline %s_status %s_fast_map(%s_tx *tx%s, uint64_t va, %s_flags_t flgs, uint64_t pa)\n{\n"
+                 "    uint64_t off = va;\n",
+              e->prefix, d->R, d->R, rp, e->prefix);
+    fast_decls(d, &ch);
+    fast_descend(d, &ch, 0);
+    eb_printf(c, "    %s_%s_state st;\n    uint64_t cur;\n", e->prefix, L->cname);
+    eb_printf(c, "    %s(tx->env%s, &st);\n", ufn(d, L, "load"), ka);
+    eb_printf(c, "    if (%s(&st%s) && %s(&st%s, off, &cur))\n"
+                 "        return cur == pa && %s(&st%s, flgs) ? %s_OK : %s_EEXIST;\n",
+              ufn(d, L, "valid"), ka, ufn(d, L, "translate"), ka, ufn(d, L, "matchflags"), ka, e->P, e->P);
+    if (only_table_variant(X))
+        eb_put(c, "    /* (a table here would be another variant: the general path decides) */\n");
+    eb_printf(c, "    if (!%s(tx->env%s, 0, UINT64_C(0x%" PRIx64 "), flgs, pa))\n        return %s_RETRY_;\n"
+                 "    %s(tx->env%s, 0, UINT64_C(0x%" PRIx64 "), flgs, pa);\n    return %s_OK;\n}\n",
+              ufn(d, L, "map_ok"), ka, S, e->P, ufn(d, L, "map_do"), ka, S, e->P);
+
+    /* unmap and protect */
+    for (int prot = 0; prot < 2; prot++) {
+        eb_printf(c, "\n/* one page: %s */\nstatic inline %s_status %s_fast_%s(%s_tx *tx%s, uint64_t va, %s_flags_t flgs)\n{\n"
+                     "    uint64_t off = va;\n    (void)flgs;\n",
+                  prot ? "protect" : "unmap", e->prefix, d->R, prot ? "protect" : "unmap", d->R, rp, e->prefix);
+        fast_decls(d, &ch);
+        fast_descend(d, &ch, prot ? 2 : 1);
+        eb_printf(c, "    %s_%s_state st;\n    uint64_t cur;\n", e->prefix, L->cname);
+        eb_printf(c, "    %s(tx->env%s, &st);\n", ufn(d, L, "load"), ka);
+        eb_printf(c, "    if (!%s(&st%s) || !%s(&st%s, off, &cur))\n        return %s_RETRY_;   /* nothing, or another variant */\n",
+                  ufn(d, L, "valid"), ka, ufn(d, L, "translate"), ka, e->P);
+        eb_put(c, "    tx->found = 1;\n");
+        if (prot) {
+            eb_printf(c, "    if (%s(&st%s, flgs))\n        return %s_OK;\n", ufn(d, L, "matchflags"), ka, e->P);
+            eb_printf(c, "    %s(tx->env%s, 0, UINT64_C(0x%" PRIx64 "), flgs);\n", ufn(d, L, "protect_do"), ka, S);
+        } else {
+            /* the table must keep another entry, or the general path frees it */
+            if (lt && table_freed(d, lt)) {
+                eb_printf(c, "    {\n        uint64_t idx = va >> %u & UINT64_C(0x%" PRIx64 ");\n"
+                             "        bool other = false;\n",
+                          lt->index_lo, lt->entries - 1);
+                /* scan outward for another valid entry */
+                eb_printf(c, "        for (uint64_t q = 1; q < %" PRIu64 "u && !other; q++) {\n"
+                             "            uint64_t j = (q & 1) ? idx + (q + 1) / 2 : idx - q / 2;\n"
+                             "            if (j >= %" PRIu64 "u)\n                continue;\n",
+                          2 * lt->entries, lt->entries);
+                VEC_FOREACH(const Sx *, a, lt->elem_args) {
+                    eb_printf(c, "            uint64_t o_%s = ", (const char *)X->params.items[a_i]);
+                    ExCtx cx = { "st.", "j", arena_printf(e->a, "t%d_", k) };
+                    emit_expr(e, c, a, &cx);
+                    eb_put(c, ";\n");
+                }
+                const char *oa = arena_strdup(e->a, "");
+                VEC_FOREACH(const char *, p, X->params)
+                    oa = arena_printf(e->a, "%s, o_%s", oa, p);
+                const IrUnit *vs[16];
+                int nv;
+                variants(X, vs, &nv);
+                for (int i = 0; i < nv; i++)
+                    eb_printf(c, "            {\n                %s_%s_state o;\n                %s(tx->env%s, &o);\n"
+                                 "                other |= %s(&o%s);\n            }\n",
+                              e->prefix, vs[i]->cname, ufn(d, vs[i], "load"), oa, ufn(d, vs[i], "valid"), oa);
+                eb_printf(c, "        }\n        if (!other)\n            return %s_RETRY_;\n    }\n", e->P);
+            }
+            eb_printf(c, "    %s(tx->env%s, 0, UINT64_C(0x%" PRIx64 "));\n", ufn(d, L, "unmap_do"), ka, S);
+        }
+        eb_printf(c, "    %s_tlb(tx, va, UINT64_C(0x%" PRIx64 "));\n    return %s_OK;\n}\n", d->R, S, e->P);
+    }
+
+    /* resolve */
+    eb_printf(c, "\n/* resolve: the same straight walk */\nstatic inline %s_status %s_fast_resolve(struct vrs_env *env%s, uint64_t va, uint64_t *pa, %s_flags_t *flags, uint64_t *psz)\n{\n"
+                 "    uint64_t off = va;\n",
+              e->prefix, d->R, rp, e->prefix);
+    fast_decls(d, &ch);
+    fast_descend(d, &ch, 3);
+    eb_printf(c, "    return %s(env%s, off, pa, flags, psz);\n}\n", fname(d, X, "rresolve"), ka);
+}
+
 /* ---- the public functions of one root ------------------------------------------------- */
 
 static void root_api(Drv *d, bool alias)
@@ -597,11 +882,15 @@ static void root_api(Drv *d, bool alias)
     VEC_FOREACH(const char *, p, r->params)
         eb_printf(h, "    uint64_t %s;\n", p);
     eb_printf(h, "} %s_ctx;\n", d->R);
-    eb_printf(c, "\ntypedef struct %s_tx {\n    struct vrs_env *env;\n    int commit, found;\n"
-                 "    uint64_t need[%d], pool[%d];\n    uint64_t tlb_lo, tlb_hi;\n} %s_tx;\n",
+    eb_printf(c, "\n/* one call: dry run (commit 0), commit (1), or single-page fast path (2),\n"
+                 " * which gives up with RETRY_ before its first write if it would need a\n"
+                 " * table or a split */\n"
+                 "typedef struct %s_tx {\n    struct vrs_env *env;\n    int commit, found;\n"
+                 "    uint64_t need[%d], pool[%d];\n    uint64_t tlb_lo, tlb_hi;\n"
+                 "    uint64_t cleared, hint;   /* entries unmap cleared; the last one's index */\n} %s_tx;\n",
               d->R, d->ntabs ? d->ntabs : 1, d->ntabs ? d->ntabs : 1, d->R);
     /* TLB batching: adjacent ranges merge, others flush */
-    eb_printf(c, "\nstatic void %s_tlb(%s_tx *tx, uint64_t va, uint64_t size)\n{\n"
+    eb_printf(c, "\nstatic inline void %s_tlb(%s_tx *tx, uint64_t va, uint64_t size)\n{\n"
                  "    if (!tx->commit)\n        return;\n"
                  "    if (tx->tlb_hi != tx->tlb_lo && va == tx->tlb_hi) {\n        tx->tlb_hi = va + size;\n        return;\n    }\n"
                  "    if (tx->tlb_hi != tx->tlb_lo)\n        vrs_tlb_invalidate(tx->env, tx->tlb_lo, tx->tlb_hi - tx->tlb_lo);\n"
@@ -646,12 +935,24 @@ static void root_api(Drv *d, bool alias)
     const char *margs = arena_printf(e->a, "%s, uint64_t va, uint64_t size, %s_flags_t flags, uint64_t pa, uint64_t *done",
                                      ctx, e->prefix);
     fn_open(e, S, arena_printf(e->a, "%s_map", d->R), margs, r->loc);
-    eb_printf(c, "    %s_tx tx = { ctx->env, 0, 0, { 0 }, { 0 }, 0, 0 };\n    %s_status s;\n", d->R, e->prefix);
+    eb_printf(c, "    %s_tx tx = { ctx->env, 0, 0, { 0 }, { 0 }, 0, 0, 0, 0 };\n    %s_status s;\n", d->R, e->prefix);
     eb_put(c, "    if (done)\n        *done = 0;\n");
     eb_printf(c, "    if (!%s_range_ok(va, size) || pa + size < pa || (pa & UINT64_C(0x%" PRIx64 ")) != 0)\n"
                  "        return %s_EINVAL;\n", d->R, mask_of(minp), e->P);
     if (ospace)
         eb_printf(c, "    if (pa + size > UINT64_C(0x%" PRIx64 "))\n        return %s_EINVAL;\n", ospace, e->P);
+    const char *mapcall = d->fast ? arena_printf(e->a, "%s_fast_map(&tx%s, va, flags, pa)", d->R, cparams)
+                                  : arena_printf(e->a, "%s(&tx%s, 0, va, size, flags, pa, 0)", fname(d, r, "rmap"), cparams);
+    eb_printf(c, "    if (size == UINT64_C(0x%" PRIx64 ")) {\n"
+                 "        /* one page: check and write in one walk, unless a table is missing */\n"
+                 "        tx.commit = 2;\n"
+                 "        s = %s;\n"
+                 "        if (s != %s_RETRY_) {\n"
+                 "            %s_flush(&tx);\n"
+                 "            if (s == %s_OK && done)\n                *done = size;\n"
+                 "            return s;\n        }\n"
+                 "        tx.commit = 0;\n    }\n",
+              (uint64_t)1 << minp, mapcall, e->P, d->R, e->P);
     eb_printf(c, "    s = %s(&tx%s, 0, va, size, flags, pa, 0);\n    if (s != %s_OK)\n        return s;\n",
               fname(d, r, "rmap"), cparams, e->P);
     eb_printf(c, "    if (!%s_prealloc(&tx)) {\n        %s_release(&tx);\n        return %s_ENOMEM;\n    }\n",
@@ -665,11 +966,25 @@ static void root_api(Drv *d, bool alias)
         const char *args = prot ? arena_printf(e->a, "%s, uint64_t va, uint64_t size, %s_flags_t flags, uint64_t *done", ctx, e->prefix)
                                 : arena_printf(e->a, "%s, uint64_t va, uint64_t size, uint64_t *done", ctx);
         fn_open(e, S, arena_printf(e->a, "%s_%s", d->R, prot ? "protect" : "unmap"), args, r->loc);
-        eb_printf(c, "    %s_tx tx = { ctx->env, 0, 0, { 0 }, { 0 }, 0, 0 };\n    %s_status s;\n", d->R, e->prefix);
+        eb_printf(c, "    %s_tx tx = { ctx->env, 0, 0, { 0 }, { 0 }, 0, 0, 0, 0 };\n    %s_status s;\n", d->R, e->prefix);
         if (!prot)
             eb_printf(c, "    %s_flags_t flags = 0;\n", e->prefix);
         eb_printf(c, "    if (done)\n        *done = 0;\n    if (!%s_range_ok(va, size))\n        return %s_EINVAL;\n",
                   d->R, e->P);
+        const char *call = d->fast ? arena_printf(e->a, "%s_fast_%s(&tx%s, va, flags)", d->R,
+                                                  prot ? "protect" : "unmap", cparams)
+                                   : arena_printf(e->a, "%s(&tx%s, 0, va, size, flags, %d, 0)",
+                                                  fname(d, r, "runmap"), cparams, prot);
+        eb_printf(c, "    if (size == UINT64_C(0x%" PRIx64 ")) {\n"
+                     "        tx.commit = 2;   /* one page, unless a split needs a table */\n"
+                     "        s = %s;\n"
+                     "        if (s != %s_RETRY_) {\n"
+                     "            %s_flush(&tx);\n"
+                     "            if (s == %s_OK && !tx.found)\n                return %s_ENOENT;\n"
+                     "            if (s == %s_OK && done)\n                *done = size;\n"
+                     "            return s;\n        }\n"
+                     "        tx.commit = 0;\n        tx.found = 0;\n    }\n",
+                      (uint64_t)1 << minp, call, e->P, d->R, e->P, e->P, e->P);
         eb_printf(c, "    s = %s(&tx%s, 0, va, size, flags, %d, 0);\n    if (s != %s_OK)\n        return s;\n"
                      "    if (!tx.found)\n        return %s_ENOENT;\n",
                   fname(d, r, "runmap"), cparams, prot, e->P, e->P);
@@ -688,7 +1003,12 @@ static void root_api(Drv *d, bool alias)
     eb_printf(c, "    uint64_t p = 0, ps = 0;\n    %s_flags_t f = 0;\n    %s_status s;\n", e->prefix, e->prefix);
     if (space)
         eb_printf(c, "    if (va >= UINT64_C(0x%" PRIx64 "))\n        return %s_EINVAL;\n", space, e->P);
-    eb_printf(c, "    s = %s(ctx->env%s, va, &p, &f, &ps);\n", fname(d, r, "rresolve"), cparams);
+    if (d->fast)
+        eb_printf(c, "    (void)%s;   /* reached through the fast path */\n"
+                     "    s = %s_fast_resolve(ctx->env%s, va, &p, &f, &ps);\n",
+                  fname(d, r, "rresolve"), d->R, cparams);
+    else
+        eb_printf(c, "    s = %s(ctx->env%s, va, &p, &f, &ps);\n", fname(d, r, "rresolve"), cparams);
     eb_printf(c, "    if (s == %s_OK) {\n        if (pa)\n            *pa = p;\n        if (flags)\n            *flags = f;\n"
                  "        if (page_size)\n            *page_size = ps;\n    }\n    return s;\n}\n", e->P);
 
@@ -749,6 +1069,8 @@ static void root_driver(Emit *e, const IrUnit *r, bool alias)
     }
     collect_tables(r, d.tabs, &d.ntabs, 0);
     eb_printf(&e->c, "\n/* ---- range driver of root %s ---- */\n", r->name);
+    eb_printf(&e->c, "\n#ifndef %s_RETRY_\n#define %s_RETRY_ ((%s_status)99)   /* internal: take the two-pass path */\n#endif\n",
+              e->P, e->P, e->prefix);
     eb_printf(&e->c, "\ntypedef struct %s_tx %s_tx;\n", d.R, d.R);
     eb_printf(&e->c, "static void %s_tlb(%s_tx *tx, uint64_t va, uint64_t size);\n", d.R, d.R);
     if (r->kind == IR_TABLE)
@@ -765,8 +1087,20 @@ static void root_driver(Emit *e, const IrUnit *r, bool alias)
     } else {
         walk_fns(&d, r, 0);
     }
+    fast_paths(&d, min_page(r, 0));
     body = e->c;
     e->c = saved;
+    if (d.fast) {
+        const char *rp = pdecl(&d, r);
+        eb_printf(&e->c, "static inline %s_status %s_fast_map(%s_tx *tx%s, uint64_t va, %s_flags_t flgs, uint64_t pa);\n",
+                  e->prefix, d.R, d.R, rp, e->prefix);
+        eb_printf(&e->c, "static inline %s_status %s_fast_unmap(%s_tx *tx%s, uint64_t va, %s_flags_t flgs);\n",
+                  e->prefix, d.R, d.R, rp, e->prefix);
+        eb_printf(&e->c, "static inline %s_status %s_fast_protect(%s_tx *tx%s, uint64_t va, %s_flags_t flgs);\n",
+                  e->prefix, d.R, d.R, rp, e->prefix);
+        eb_printf(&e->c, "static inline %s_status %s_fast_resolve(struct vrs_env *env%s, uint64_t va, uint64_t *pa, %s_flags_t *flags, uint64_t *psz);\n",
+                  e->prefix, d.R, rp, e->prefix);
+    }
     root_api(&d, alias);
     eb_put(&e->c, body.s ? body.s : "");
     if (body.oom)
