@@ -329,7 +329,14 @@ static void classify(Drv *d, const IrUnit *x, const char *virt_cond)
                   ufn(d, vs[i], "valid"), i, pargs(d, x), ufn(d, vs[i], "translate"), i, pargs(d, x),
                   vs[i]->child ? 2 : 1, i, vs[i]->child ? "            child = tpa;\n" : "");
     }
-    eb_put(c, "    }\n");
+    /* valid, but not for this input (outside the entry's domain): never
+     * "empty", which would overwrite it */
+    eb_put(c, "        if (kind == 0) {\n");
+    for (int i = 0; i < nv; i++)
+        eb_printf(c, "            if (%s(&st%d%s))\n                kind = -1;\n", ufn(d, vs[i], "valid"), i,
+                  pargs(d, x));
+    eb_put(c, "        }\n    }\n");
+    eb_printf(c, "    if (kind < 0)\n        return %s_EINVAL;\n", e->P);
 }
 
 static void entry_fns(Drv *d, const IrUnit *x)
@@ -452,15 +459,6 @@ static void entry_fns(Drv *d, const IrUnit *x)
     eb_printf(c, "            return %s_OK;\n        }\n", e->P);
     if (T) {
         /* split: a fresh table filled with the leaf's mapping replaces it */
-        eb_printf(c, "        if (!tx->commit) {\n"
-                     "            if (virt != 2) {\n"
-                     "                tx->need[%d]++;\n"
-                     "            } else {\n"
-                     "                tx->need[%d]++;\n"
-                     "            }\n"
-                     "            return %s(tx, 0, vbase, off, len, flgs, prot, 2);\n"
-                     "        }\n",
-                  cid, cid, fname(d, C, "runmap"));
         eb_put(c, "        uint64_t base_pa = 0;\n        " );
         eb_printf(c, "%s_flags_t lf = 0;\n", e->prefix);
         for (int i = 0; i < nv; i++) {
@@ -469,6 +467,20 @@ static void entry_fns(Drv *d, const IrUnit *x)
             eb_printf(c, "        if (v == %d) {\n            (void)%s(&st%d%s, 0, &base_pa);\n            lf = %s(&st%d);\n        }\n",
                       i, ufn(d, vs[i], "translate"), i, pargs(d, x), ufn(d, vs[i], "flags"), i);
         }
+        /* the dry run also maps the leaf into the would-be table (virtually):
+         * a large page the level below cannot express (a 4 MiB PSE-36 page
+         * above 4 GiB) fails here, before anything is written */
+        eb_printf(c, "        if (!tx->commit) {\n"
+                     "            if (virt != 2) {\n"
+                     "                int saved = tx->found;\n"
+                     "                %s_status fs = %s(tx, 0, vbase, 0, UINT64_C(0x%" PRIx64 "), lf, base_pa, 1);\n"
+                     "                tx->found = saved;\n"
+                     "                if (fs != %s_OK)\n                    return fs == %s_EEXIST ? %s_EINVAL : fs;\n"
+                     "            }\n"
+                     "            tx->need[%d]++;\n"
+                     "            return %s(tx, 0, vbase, off, len, flgs, prot, 2);\n"
+                     "        }\n",
+                  e->prefix, fname(d, C, "rmap"), span, e->P, e->P, e->P, cid, fname(d, C, "runmap"));
         eb_printf(c, "        if (tx->commit == 2 || !tx->pool[%d])\n"
                      "            return %s_RETRY_;   /* a split needs a table: the two-pass path */\n"
                      "        child = tx->pool[%d];\n"
@@ -864,6 +876,22 @@ static void fast_paths(Drv *d, unsigned minp)
     eb_printf(c, "    return %s(env%s, off, pa, flags, psz);\n}\n", fname(d, X, "rresolve"), ka);
 }
 
+static unsigned max_leaf_out(const IrUnit *x, int depth)
+{
+    unsigned best = 0;
+    if (x->kind == IR_TABLE)
+        return depth < 16 && x->elem ? max_leaf_out(x->elem, depth + 1) : 64;
+    const IrUnit *vs[16];
+    int nv;
+    variants(x, vs, &nv);
+    for (int i = 0; i < nv; i++) {
+        unsigned m = vs[i]->child && depth < 16 ? max_leaf_out(vs[i]->child, depth + 1) : vs[i]->outbits;
+        if (m > best)
+            best = m;
+    }
+    return best;
+}
+
 /* ---- the public functions of one root ------------------------------------------------- */
 
 static void root_api(Drv *d, bool alias)
@@ -873,8 +901,21 @@ static void root_api(Drv *d, bool alias)
     const IrUnit *r = d->root;
     const char *S = arena_printf(e->a, "%s_status", e->prefix);
     unsigned minp = min_page(r, 0);
+    /* the input space: what the root maps (CR3 covers the canonical lower
+     * half, 2^47, though VA is 48 bits wide), else 2^inbits */
     uint64_t space = r->inbits >= 64 ? 0 : (uint64_t)1 << r->inbits;
-    uint64_t ospace = r->outbits >= 64 ? 0 : (uint64_t)1 << r->outbits;
+    {
+        const IrUnit *rv[16];
+        int nrv;
+        variants(r, rv, &nrv);
+        if (r->kind == IR_SEGMENT && nrv && rv[0]->prog[SYN_MAP] && rv[0]->map_size
+            && (!space || rv[0]->map_size < space))
+            space = rv[0]->map_size;
+    }
+    /* the output space: the widest leaf (PSE-36 pages reach past the 32-bit
+     * root); each leaf's own requires check the rest */
+    unsigned obits = max_leaf_out(r, 0);
+    uint64_t ospace = obits >= 64 ? 0 : (uint64_t)1 << obits;
 
     /* context and transaction */
     eb_printf(h, "\n/* the %s root driver (docs/driver.md) */\n", r->name);

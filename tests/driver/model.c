@@ -203,6 +203,25 @@ static uint64_t limit_of(const model *m, uint64_t s)
     return 0;
 }
 
+static uint64_t min_limit(const model *m)
+{
+    uint64_t lo = model_pa_max(m);
+    for (unsigned k = 0; k < m->arch.nsizes; k++)
+        if (m->arch.pa_limit[k] < lo)
+            lo = m->arch.pa_limit[k];
+    return lo;
+}
+
+/* Is some granule of [va, va+size) mapped other than to pa + offset with
+ * these flags? */
+static bool conflicts(const model *m, uint64_t va, uint64_t size, uint64_t pa, uint64_t flags)
+{
+    for (size_t i = model_lower(m, va); i < m->n && m->v[i].va < va + size; i++)
+        if (m->v[i].pa - m->v[i].va != pa - va || m->v[i].flags != flags)
+            return true;
+    return false;
+}
+
 unsigned model_predict_map(const model *m, uint64_t va, uint64_t size, uint64_t flags,
                            uint64_t pa)
 {
@@ -223,12 +242,13 @@ unsigned model_predict_map(const model *m, uint64_t va, uint64_t size, uint64_t 
     /* EINVAL: a piece that must be created needs a page size that cannot
      * reach its physical address (x86-32: 4 KiB frames are 32-bit, 4 MiB
      * frames 40-bit with PSE-36). Pieces that are already mapped exactly
-     * like this need not be created. Only pieces whose size's limit is below
-     * pa + size can fail, so most requests skip the loop. */
-    uint64_t lo_limit = model_pa_max(m);
-    for (unsigned k = 0; k < m->arch.nsizes; k++)
-        if (m->arch.pa_limit[k] < lo_limit)
-            lo_limit = m->arch.pa_limit[k];
+     * like this need not be created. A large piece whose slot already holds
+     * a different mapping may be broken into smaller pages before the
+     * conflict is found, so there EINVAL is allowed too if the smallest
+     * size cannot reach it (docs/driver.md does not order the checks).
+     * Only pieces whose pa ends above the lowest limit can fail, so most
+     * requests skip the loop. */
+    uint64_t lo_limit = min_limit(m);
     if (pa + size > lo_limit) {
         uint64_t off = 0;
         while (off < size) {
@@ -238,17 +258,51 @@ unsigned model_predict_map(const model *m, uint64_t va, uint64_t size, uint64_t 
                 r |= M_EINVAL;
                 break;
             }
+            if (pa + off + s > lo_limit && conflicts(m, va + off, s, pa + off, flags)) {
+                r |= M_EINVAL;
+                break;
+            }
             off += s;
         }
     }
     return r ? r : M_OK;
 }
 
+/* Does an operation with a boundary at b (not page aligned) have to split a
+ * large page that no smaller page can replace? A granule mapped above the
+ * smallest size's pa limit can only be part of a larger page; the page
+ * containing b is then split one level down, which cannot reach its pa
+ * (x86-32: a PSE-36 4 MiB page above 4 GiB cannot become 4 KiB pages). */
+static bool unsplittable_at(const model *m, uint64_t b)
+{
+    uint64_t lo = min_limit(m);
+    for (unsigned k = 1; k < m->arch.nsizes; k++) {
+        uint64_t s = m->arch.page_size[k];
+        if ((b & (s - 1)) == 0)
+            continue;
+        uint64_t slot = b & ~(s - 1);
+        for (size_t i = model_lower(m, slot); i < m->n && m->v[i].va < slot + s; i++) {
+            const model_ival *iv = &m->v[i];
+            uint64_t a = iv->va > slot ? iv->va : slot;
+            uint64_t e = iv->end < slot + s ? iv->end : slot + s;
+            if (iv->pa + (e - iv->va) > lo && e > a)
+                return true;
+        }
+    }
+    return false;
+}
+
 unsigned model_predict_unmap(const model *m, uint64_t va, uint64_t size)
 {
     if (!args_ok(m, va, size))
         return M_EINVAL;
-    return model_any_mapped(m, va, size) ? M_OK : M_ENOENT;
+    if (!model_any_mapped(m, va, size))
+        return M_ENOENT;
+    /* a page that must be split but cannot be: EINVAL, atomically, is
+     * allowed (docs/driver.md does not cover it) */
+    if (unsplittable_at(m, va) || unsplittable_at(m, va + size))
+        return M_OK | M_EINVAL;
+    return M_OK;
 }
 
 unsigned model_predict_protect(const model *m, uint64_t va, uint64_t size)
