@@ -531,6 +531,20 @@ static void fn_decode(Emit *e, const IrUnit *u)
     eb_put(c, "    return f;\n}\n");
 }
 
+/* resolve: what this one unit makes of va, read from the hardware: its
+ * output address and the flags it grants, or false if it does not map va */
+static void fn_resolve(Emit *e, const IrUnit *u)
+{
+    const char *n = arena_printf(e->a, "%s_%s_resolve", e->prefix, u->cname);
+    fn_open(e, "bool", n, arena_printf(e->a, "struct vrs_env *env%s, uint64_t va, uint64_t *pa, %s_flags_t *flags",
+                                       param_decl(e, u), e->prefix), u->loc);
+    eb_printf(&e->c, "    %s_%s_state st;\n    uint64_t t;\n    %s_%s_load(env%s, &st);\n"
+                     "    if (!%s_%s_valid(&st%s) || !%s_%s_translate(&st%s, va, &t))\n        return false;\n"
+                     "    *pa = t;\n    *flags = %s_%s_flags(&st);\n    return true;\n}\n",
+              e->prefix, u->cname, e->prefix, u->cname, param_args(e, u), e->prefix, u->cname,
+              param_args(e, u), e->prefix, u->cname, param_args(e, u), e->prefix, u->cname);
+}
+
 static const char *op_args(Emit *e, SynthOpKind k)
 {
     switch (k) {
@@ -673,6 +687,7 @@ static void unit_code(Emit *e, const IrUnit *u)
     fn_translate(e, u);
     fn_bool(e, u, "matchflags", u->matchflags, true, u->loc);
     fn_decode(e, u);
+    fn_resolve(e, u);
     for (int k = 0; k < SYN_COUNT; k++)
         if (u->prog[k])
             fn_prog(e, u, (SynthOpKind)k);

@@ -99,6 +99,8 @@ typedef struct Drv {
     const IrUnit  *tabs[64];
     int            ntabs;
     bool           fast;        /* single-page fast paths were emitted */
+    const char    *root_read;   /* the root register read, when the context
+                                   caches it (NULL: no cache) */
 } Drv;
 
 static int tab_id(const Drv *d, const IrUnit *t)
@@ -317,6 +319,8 @@ static void classify(Drv *d, const IrUnit *x, const char *virt_cond)
         eb_printf(c, "    %s_%s_state st%d = { 0 };\n", e->prefix, vs[i]->cname, i);
     eb_printf(c, "    if (!(%s)) {\n", virt_cond);
     const char *raw = shared_raw(d, x);
+    if (raw && x == d->root && d->root_read)
+        raw = arena_printf(e->a, "tx->root_cached ? tx->root_raw : %s", raw);
     if (raw)
         eb_printf(c, "        uint64_t raw = %s;\n", raw);
     for (int i = 0; i < nv; i++) {
@@ -407,10 +411,13 @@ static void entry_fns(Drv *d, const IrUnit *x)
                      "        vrs_mem_write64(tx->env, child, 0);\n"
                      "        if (%s(tx->env%s, 0, UINT64_C(0x%" PRIx64 "), flgs, child) != %s_OK)\n"
                      "            return %s_EINVAL;\n"
+                     "%s"
                      "        return %s(tx%s, vbase, off, len, flgs, pa, 0);\n"
                      "    }\n",
                   cid, fname(d, C, "rmap"), arena_printf(e->a, ", child"), cid, e->P, cid, cid,
-                  ufn(d, T, "map"), pargs(d, x), span, e->P, e->P, fname(d, C, "rmap"), ", child");
+                  ufn(d, T, "map"), pargs(d, x), span, e->P, e->P,
+                  x == d->root ? "        tx->root_changed = 1;   /* the root register was rewritten */\n" : "",
+                  fname(d, C, "rmap"), ", child");
         /* an existing table: widen its rights if the new mapping needs it */
         if (T->prog[SYN_PROTECT]) {
             eb_printf(c, "    if (tx->commit && !%s(&st%d%s, flgs)) {\n", ufn(d, T, "matchflags"), table,
@@ -724,7 +731,7 @@ static void fast_descend(Drv *d, const Chain *ch, int op)
 {
     Emit *e = d->e;
     EBuf *c = &e->c;
-    const char *env = op == 3 ? "env" : "tx->env";
+    const char *env = "tx->env";
     /* the root's params come from the caller under their own names */
     const IrUnit *r0 = ch->entry[0];
     if (!ch->table[0]) {
@@ -753,7 +760,9 @@ static void fast_descend(Drv *d, const Chain *ch, int op)
         if (k == ch->n - 1)
             break;
         const IrUnit *tv = ch->tv[k];
-        const char *raw = raw_read_k(d, x, k, env);
+        const char *raw = raw_read_k(d, x, k, "tx->env");
+        if (raw && k == 0 && !ch->table[0] && d->root_read)
+            raw = arena_printf(e->a, "tx->root_cached ? tx->root_raw : %s", raw);
         eb_printf(c, "    {\n        %s_%s_state st;\n", e->prefix, tv->cname);
         const char *ka = kargs(d, x, k);
         if (raw)
@@ -763,7 +772,7 @@ static void fast_descend(Drv *d, const Chain *ch, int op)
         eb_printf(c, "        if (!%s(&st%s) || !%s(&st%s, off, &%s))\n",
                   ufn(d, tv, "valid"), ka, ufn(d, tv, "translate"), ka, tvar(d, ch, k + 1));
         if (op == 3)
-            eb_printf(c, "            return %s(env%s, off, pa, flags, psz);   /* a large page, or nothing */\n",
+            eb_printf(c, "            return %s(tx->env%s, off, pa, flags, psz);   /* a large page, or nothing */\n",
                       fname(d, x, "rresolve"), ka);
         else
             eb_printf(c, "            return %s_RETRY_;\n", e->P);
@@ -868,12 +877,12 @@ static void fast_paths(Drv *d, unsigned minp)
     }
 
     /* resolve */
-    eb_printf(c, "\n/* resolve: the same straight walk */\nstatic inline %s_status %s_fast_resolve(struct vrs_env *env%s, uint64_t va, uint64_t *pa, %s_flags_t *flags, uint64_t *psz)\n{\n"
+    eb_printf(c, "\n/* resolve: the same straight walk */\nstatic inline %s_status %s_fast_resolve(%s_tx *tx%s, uint64_t va, uint64_t *pa, %s_flags_t *flags, uint64_t *psz)\n{\n"
                  "    uint64_t off = va;\n",
-              e->prefix, d->R, rp, e->prefix);
+              e->prefix, d->R, d->R, rp, e->prefix);
     fast_decls(d, &ch);
     fast_descend(d, &ch, 3);
-    eb_printf(c, "    return %s(env%s, off, pa, flags, psz);\n}\n", fname(d, X, "rresolve"), ka);
+    eb_printf(c, "    return %s(tx->env%s, off, pa, flags, psz);\n}\n", fname(d, X, "rresolve"), ka);
 }
 
 static unsigned max_leaf_out(const IrUnit *x, int depth)
@@ -890,6 +899,23 @@ static unsigned max_leaf_out(const IrUnit *x, int depth)
             best = m;
     }
     return best;
+}
+
+/* A transaction's scalar fields; the table pools are set up only where the
+ * two-pass path starts (a one-page call does not pay for them). */
+static void tx_init(Drv *d, EBuf *c, const char *indent)
+{
+    eb_printf(c, "%s%s_tx tx;\n%stx.env = ctx->env;\n%stx.commit = tx.found = 0;\n"
+                 "%stx.tlb_lo = tx.tlb_hi = 0;\n%stx.cleared = tx.hint = 0;\n"
+                 "%stx.root_raw = %s;\n%stx.root_cached = %s;\n%stx.root_changed = 0;\n",
+              indent, d->R, indent, indent, indent, indent, indent, d->root_read ? "ctx->root_raw" : "0",
+              indent, d->root_read ? "ctx->root_cached" : "0", indent);
+}
+
+static void tx_pools(Drv *d, EBuf *c)
+{
+    eb_printf(c, "    for (int k = 0; k < %d; k++)\n        tx.need[k] = tx.pool[k] = 0;\n",
+              d->ntabs ? d->ntabs : 1);
 }
 
 /* ---- the public functions of one root ------------------------------------------------- */
@@ -922,13 +948,19 @@ static void root_api(Drv *d, bool alias)
     eb_printf(h, "typedef struct %s_ctx {\n    struct vrs_env *env;\n", d->R);
     VEC_FOREACH(const char *, p, r->params)
         eb_printf(h, "    uint64_t %s;\n", p);
+    if (d->root_read)
+        eb_put(h, "    /* the root register as init last wrote it (like Linux's mm->pgd);\n"
+                  "     * zero them if something else changes the register */\n"
+                  "    uint64_t root_raw;\n    int      root_cached;\n");
     eb_printf(h, "} %s_ctx;\n", d->R);
     eb_printf(c, "\n/* one call: dry run (commit 0), commit (1), or single-page fast path (2),\n"
                  " * which gives up with RETRY_ before its first write if it would need a\n"
                  " * table or a split */\n"
                  "typedef struct %s_tx {\n    struct vrs_env *env;\n    int commit, found;\n"
                  "    uint64_t need[%d], pool[%d];\n    uint64_t tlb_lo, tlb_hi;\n"
-                 "    uint64_t cleared, hint;   /* entries unmap cleared; the last one's index */\n} %s_tx;\n",
+                 "    uint64_t cleared, hint;   /* entries unmap cleared; the last one's index */\n"
+                 "    uint64_t root_raw;        /* the context's copy of the root register */\n"
+                 "    int root_cached, root_changed;\n} %s_tx;\n",
               d->R, d->ntabs ? d->ntabs : 1, d->ntabs ? d->ntabs : 1, d->R);
     /* TLB batching: adjacent ranges merge, others flush */
     eb_printf(c, "\nstatic inline void %s_tlb(%s_tx *tx, uint64_t va, uint64_t size)\n{\n"
@@ -976,7 +1008,8 @@ static void root_api(Drv *d, bool alias)
     const char *margs = arena_printf(e->a, "%s, uint64_t va, uint64_t size, %s_flags_t flags, uint64_t pa, uint64_t *done",
                                      ctx, e->prefix);
     fn_open(e, S, arena_printf(e->a, "%s_map", d->R), margs, r->loc);
-    eb_printf(c, "    %s_tx tx = { ctx->env, 0, 0, { 0 }, { 0 }, 0, 0, 0, 0 };\n    %s_status s;\n", d->R, e->prefix);
+    tx_init(d, c, "    ");
+    eb_printf(c, "    %s_status s;\n", e->prefix);
     eb_put(c, "    if (done)\n        *done = 0;\n");
     eb_printf(c, "    if (!%s_range_ok(va, size) || pa + size < pa || (pa & UINT64_C(0x%" PRIx64 ")) != 0)\n"
                  "        return %s_EINVAL;\n", d->R, mask_of(minp), e->P);
@@ -994,11 +1027,14 @@ static void root_api(Drv *d, bool alias)
                  "            return s;\n        }\n"
                  "        tx.commit = 0;\n    }\n",
               (uint64_t)1 << minp, mapcall, e->P, d->R, e->P);
+    tx_pools(d, c);
     eb_printf(c, "    s = %s(&tx%s, 0, va, size, flags, pa, 0);\n    if (s != %s_OK)\n        return s;\n",
               fname(d, r, "rmap"), cparams, e->P);
     eb_printf(c, "    if (!%s_prealloc(&tx)) {\n        %s_release(&tx);\n        return %s_ENOMEM;\n    }\n",
               d->R, d->R, e->P);
     eb_printf(c, "    tx.commit = 1;\n    s = %s(&tx%s, 0, va, size, flags, pa, 0);\n", fname(d, r, "rmap"), cparams);
+    if (d->root_read)
+        eb_put(c, "    if (tx.root_changed)\n        ctx->root_cached = 0;\n");
     eb_printf(c, "    %s_flush(&tx);\n    %s_release(&tx);\n", d->R, d->R);
     eb_printf(c, "    if (s == %s_OK && done)\n        *done = size;\n    return s;\n}\n", e->P);
 
@@ -1007,7 +1043,8 @@ static void root_api(Drv *d, bool alias)
         const char *args = prot ? arena_printf(e->a, "%s, uint64_t va, uint64_t size, %s_flags_t flags, uint64_t *done", ctx, e->prefix)
                                 : arena_printf(e->a, "%s, uint64_t va, uint64_t size, uint64_t *done", ctx);
         fn_open(e, S, arena_printf(e->a, "%s_%s", d->R, prot ? "protect" : "unmap"), args, r->loc);
-        eb_printf(c, "    %s_tx tx = { ctx->env, 0, 0, { 0 }, { 0 }, 0, 0, 0, 0 };\n    %s_status s;\n", d->R, e->prefix);
+        tx_init(d, c, "    ");
+        eb_printf(c, "    %s_status s;\n", e->prefix);
         if (!prot)
             eb_printf(c, "    %s_flags_t flags = 0;\n", e->prefix);
         eb_printf(c, "    if (done)\n        *done = 0;\n    if (!%s_range_ok(va, size))\n        return %s_EINVAL;\n",
@@ -1026,6 +1063,7 @@ static void root_api(Drv *d, bool alias)
                      "            return s;\n        }\n"
                      "        tx.commit = 0;\n        tx.found = 0;\n    }\n",
                       (uint64_t)1 << minp, call, e->P, d->R, e->P, e->P, e->P);
+        tx_pools(d, c);
         eb_printf(c, "    s = %s(&tx%s, 0, va, size, flags, %d, 0);\n    if (s != %s_OK)\n        return s;\n"
                      "    if (!tx.found)\n        return %s_ENOENT;\n",
                   fname(d, r, "runmap"), cparams, prot, e->P, e->P);
@@ -1045,9 +1083,12 @@ static void root_api(Drv *d, bool alias)
     if (space)
         eb_printf(c, "    if (va >= UINT64_C(0x%" PRIx64 "))\n        return %s_EINVAL;\n", space, e->P);
     if (d->fast)
+    {
+        tx_init(d, c, "    ");
         eb_printf(c, "    (void)%s;   /* reached through the fast path */\n"
-                     "    s = %s_fast_resolve(ctx->env%s, va, &p, &f, &ps);\n",
+                     "    s = %s_fast_resolve(&tx%s, va, &p, &f, &ps);\n",
                   fname(d, r, "rresolve"), d->R, cparams);
+    }
     else
         eb_printf(c, "    s = %s(ctx->env%s, va, &p, &f, &ps);\n", fname(d, r, "rresolve"), cparams);
     eb_printf(c, "    if (s == %s_OK) {\n        if (pa)\n            *pa = p;\n        if (flags)\n            *flags = f;\n"
@@ -1069,10 +1110,12 @@ static void root_api(Drv *d, bool alias)
         eb_printf(c, "    uint64_t t;\n"
                      "    if (!vrs_alloc_table(ctx->env, %" PRIu64 "u, %" PRIu64 "u, &t))\n        return %s_ENOMEM;\n"
                      "    if (%s(ctx->env%s, 0, UINT64_C(0x%" PRIx64 "), 0, t) != %s_OK) {\n"
-                     "        vrs_free_table(ctx->env, t, %" PRIu64 "u);\n        return %s_EINVAL;\n    }\n"
-                     "    return %s_OK;\n}\n",
+                     "        vrs_free_table(ctx->env, t, %" PRIu64 "u);\n        return %s_EINVAL;\n    }\n",
                   C->table_bytes, C->table_bytes, e->P, ufn(d, rt, "map"), cparams, rspan, e->P,
-                  C->table_bytes, e->P, e->P);
+                  C->table_bytes, e->P);
+        if (d->root_read)
+            eb_printf(c, "    ctx->root_raw = %s;\n    ctx->root_cached = 1;\n", d->root_read);
+        eb_printf(c, "    return %s_OK;\n}\n", e->P);
         /* fini: unmap everything, then free the root's table */
         fn_open(e, "void", arena_printf(e->a, "%s_fini", d->R), ctx, r->loc);
         eb_printf(c, "    %s_%s_state st;\n    uint64_t t;\n", e->prefix, rt->cname);
@@ -1109,6 +1152,16 @@ static void root_driver(Emit *e, const IrUnit *r, bool alias)
         return;
     }
     collect_tables(r, d.tabs, &d.ntabs, 0);
+    /* a root register read through a hook: the context keeps a copy */
+    if (r->kind == IR_SEGMENT) {
+        const SFieldIO *one = single_read(r);
+        if (one && one->field->kind == FIELD_REG) {
+            const char *rd = io_read(e, one->field, "");
+            const char *pos = strstr(rd, "(env");
+            if (pos)
+                d.root_read = arena_printf(e->a, "%.*s(ctx->env%s", (int)(pos - rd), rd, pos + 4);
+        }
+    }
     eb_printf(&e->c, "\n/* ---- range driver of root %s ---- */\n", r->name);
     eb_printf(&e->c, "\n#ifndef %s_RETRY_\n#define %s_RETRY_ ((%s_status)99)   /* internal: take the two-pass path */\n#endif\n",
               e->P, e->P, e->prefix);
@@ -1139,8 +1192,8 @@ static void root_driver(Emit *e, const IrUnit *r, bool alias)
                   e->prefix, d.R, d.R, rp, e->prefix);
         eb_printf(&e->c, "static inline %s_status %s_fast_protect(%s_tx *tx%s, uint64_t va, %s_flags_t flgs);\n",
                   e->prefix, d.R, d.R, rp, e->prefix);
-        eb_printf(&e->c, "static inline %s_status %s_fast_resolve(struct vrs_env *env%s, uint64_t va, uint64_t *pa, %s_flags_t *flags, uint64_t *psz);\n",
-                  e->prefix, d.R, rp, e->prefix);
+        eb_printf(&e->c, "static inline %s_status %s_fast_resolve(%s_tx *tx%s, uint64_t va, uint64_t *pa, %s_flags_t *flags, uint64_t *psz);\n",
+                  e->prefix, d.R, d.R, rp, e->prefix);
     }
     root_api(&d, alias);
     eb_put(&e->c, body.s ? body.s : "");

@@ -42,7 +42,7 @@ int main(void)
     vrs_hosted *h = vrs_hosted_new(UINT64_C(32) << 20);
     if (!h || !vrs_hosted_reserve(h, UINT64_C(1) << 20))
         return 2;
-    x86_64_ctx c = { vrs_hosted_env(h) };
+    x86_64_ctx c = { .env = vrs_hosted_env(h) };
     CHECK("init", x86_64_init(&c) == X86_64_OK);
     uint64_t done;
 
