@@ -745,24 +745,41 @@ static void header_top(Emit *e)
               p, p, p, p, p);
 }
 
-static bool write_all(Diag *d, const char *path, const EBuf *b)
+/* Write b to path.vrsc-tmp; the caller renames it into place. */
+static bool write_tmp(Diag *d, const char *tmp, const char *path, const EBuf *b)
 {
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return false;
-    snprintf(tmp, n, "%s.vrsc-tmp", path);
     FILE *f = fopen(tmp, "wb");
-    bool ok = f && fwrite(b->s, 1, b->len, f) == b->len;
+    bool ok = f && fwrite(b->s ? b->s : "", 1, b->len, f) == b->len;
     if (f && fclose(f) != 0)
-        ok = false;
-    if (ok && rename(tmp, path) != 0)
         ok = false;
     if (!ok) {
         diag_plain(d, DIAG_ERROR, "cannot write '%s': %s", path, strerror(errno));
         remove(tmp);
     }
-    free(tmp);
+    return ok;
+}
+
+/* Both files or neither: each is written to a temporary name first and
+ * renamed into place only when both are complete. */
+static bool write_files(Diag *d, Arena *a, const char **paths, const EBuf **bufs, int n)
+{
+    const char *tmps[2];
+    int written = 0;
+    bool ok = true;
+    for (int i = 0; i < n && ok; i++) {
+        tmps[i] = arena_printf(a, "%s.vrsc-tmp", paths[i]);
+        ok = write_tmp(d, tmps[i], paths[i], bufs[i]);
+        written += ok;
+    }
+    for (int i = 0; i < n && ok; i++) {
+        if (rename(tmps[i], paths[i]) != 0) {
+            diag_plain(d, DIAG_ERROR, "cannot write '%s': %s", paths[i], strerror(errno));
+            ok = false;
+        }
+    }
+    if (!ok)
+        for (int i = 0; i < written; i++)
+            remove(tmps[i]);
     return ok;
 }
 
@@ -784,15 +801,13 @@ bool emitc_write(const IrProgram *ir, Diag *d, const char *dir, bool header_only
     if (!ok)
         diag_plain(d, DIAG_ERROR, "out of memory while generating code");
     if (ok) {
-        if (header_only) {
+        const char *paths[2] = { arena_printf(&a, "%s/%s.h", dir, ir->prefix),
+                                 arena_printf(&a, "%s/%s.c", dir, ir->prefix) };
+        const EBuf *bufs[2] = { &e.h, &e.c };
+        if (header_only)
             eb_put(&e.h, e.c.s ? e.c.s : "");
-            eb_printf(&e.h, "\n#endif /* %s_H */\n", e.P);
-            ok = write_all(d, arena_printf(&a, "%s/%s.h", dir, ir->prefix), &e.h);
-        } else {
-            eb_printf(&e.h, "\n#endif /* %s_H */\n", e.P);
-            ok = write_all(d, arena_printf(&a, "%s/%s.h", dir, ir->prefix), &e.h)
-                 && write_all(d, arena_printf(&a, "%s/%s.c", dir, ir->prefix), &e.c);
-        }
+        eb_printf(&e.h, "\n#endif /* %s_H */\n", e.P);
+        ok = !e.h.oom && write_files(d, &a, paths, bufs, header_only ? 1 : 2);
     }
     free(e.h.s);
     free(e.c.s);
