@@ -909,10 +909,72 @@ static bool solve_both(Ded *d, Goal *g, Sx *c, Sx *x, Sx *guard)
     return cs && xs;
 }
 
+/* The first if-then-else in x whose condition depends on the range
+ * variable (and on no unknown slice): `va < 0x1000 ? even : odd`. */
+static Sx *find_var_ite(Ded *d, Sx *x)
+{
+    if (!x)
+        return NULL;
+    if (x->kind == SX_ITE && sx_mentions(x->a, SX_VAR) && !has_unknown(d, x->a))
+        return x;
+    Sx *r = find_var_ite(d, x->a);
+    if (!r)
+        r = find_var_ite(d, x->b);
+    if (!r)
+        r = find_var_ite(d, x->c);
+    return r;
+}
+
+/* Is cond (with the range variable at `at`) true (want) for every
+ * argument the assumptions allow? */
+static bool cond_is(Ded *d, Sx *cond, Sx *at, bool want)
+{
+    Sx *c = fix_args(d, sx_subst_var(d->a, cond, at));
+    if (c->kind == SX_NUM)
+        return (c->num != 0) == want;
+    return d->vc && verify_equal(d->vc, d->p, NULL, c, sx_bool(d->a, want));
+}
+
+/* A range goal whose value depends on where in the range i is (an entry
+ * mapping an even/odd page pair): solve each branch at an i where that
+ * branch holds (tried: 0, sz/2, sz - 1); the proof covers every i. */
+static bool solve_var_split(Ded *d, Goal *g, Sx *atom, Sx *guard)
+{
+    Arena *a = d->a;
+    Sx *ite = find_var_ite(d, atom);
+    if (!ite)
+        return false;
+    Sx *sz = sx_arg(a, ARG_SZ);
+    Sx *cands[3] = { sx_num(a, 0), sx_bin(a, OP_SHR, sz, sx_num(a, 1)),
+                     sx_bin(a, OP_SUB, sz, sx_num(a, 1)) };
+    bool any = false;
+    for (int br = 0; br < 2; br++) {
+        Sx *branch = sx_subst(a, atom, ite, br == 0 ? ite->b : ite->c);
+        bool witness = false, ok = false;
+        for (int k = 0; k < 3 && !ok; k++) {
+            if (!cond_is(d, ite->a, cands[k], br == 0))
+                continue;
+            witness = true;
+            Sx *at = sx_subst_var(a, branch, cands[k]);
+            Snap sn = snap_take(d);
+            for (enum Pass q = P_EQ; q < P_OR && !ok; q++)
+                ok = !has_unknown(d, subst_solved(d, at)) || solve(d, g, subst_solved(d, at), guard, q);
+            if (!ok)
+                snap_restore(d, &sn);
+        }
+        if (witness && !ok)
+            return false;
+        any |= witness;
+    }
+    return any;
+}
+
 /* Try to solve one (substituted) atom in this pass. */
 static bool solve(Ded *d, Goal *g, Sx *atom, Sx *guard, enum Pass pass)
 {
     Arena *a = d->a;
+    if (pass == P_EQ && atom->kind == SX_BIN && atom->op == OP_EQ && find_var_ite(d, atom))
+        return solve_var_split(d, g, atom, guard);
     /* last resort for `va < (ed == 0 ? len : top)`: pick the branch whose
      * condition can be made true, then solve the rest under it */
     if (pass == P_OR) {

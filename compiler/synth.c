@@ -398,8 +398,10 @@ static bool realize(SemaProgram *sp, SynthProg *p, VerifyCtx *vc, PtrVec *target
 {
     Real r = { .sp = sp, .p = p, .a = sp->arena, .targets = *targets, .enable = enable,
                .vc = vc, .ok = true };
-    /* map keeps what the goals mention but do not fix */
-    if (p->op == SYN_MAP) {
+    /* map keeps what the goals mention but do not fix; every operation must
+     * not let a read-back instruction clobber what the goals mention */
+    PtrVec mentioned = { 0 };
+    {
         const PtrVec *lists[] = { &p->goals.result, &p->goals.pre, &p->goals.remap,
                                   &p->goals.flags, &p->goals.ensures };
         for (int l = 0; l < 5; l++) {
@@ -415,8 +417,11 @@ static bool realize(SemaProgram *sp, SynthProg *p, VerifyCtx *vc, PtrVec *target
                     if (x->kind == SX_STATE) {
                         SRef *k = arena_alloc(r.a, sizeof *k);
                         *k = (SRef){ (SField *)x->field, x->lo, x->hi, false, x->name };
-                        if (!targeted(&r, k))
-                            vec_push(r.a, &r.keep, k);
+                        if (!targeted(&r, k)) {
+                            vec_push(r.a, &mentioned, k);
+                            if (p->op == SYN_MAP)
+                                vec_push(r.a, &r.keep, k);
+                        }
                         continue;
                     }
                     if (n + 3 <= 256) {
@@ -443,6 +448,33 @@ static bool realize(SemaProgram *sp, SynthProg *p, VerifyCtx *vc, PtrVec *target
         plan_instr_keep(&r, ins);
     if (!r.ok)
         return false;
+    /* 0. a read-back instruction also overwrites staging slices the goals
+     * rely on (MIPS tlbr overwrites EntryHi, whose ASID is the current
+     * one): save the interface field that holds them, restore it last */
+    PtrVec saved = { 0 };
+    VEC_FOREACH(SFieldIO *, ins, r.preread) {
+        const PtrVec *mv = r.preread_is_write.items[ins_i] ? &ins->writes : &ins->reads;
+        VEC_FOREACH(SMove *, m, *mv) {
+            bool needed = false;
+            VEC_FOREACH(SRef *, k, mentioned)
+                needed |= overlaps(k, &m->dst);
+            if (!needed)
+                continue;
+            VEC_FOREACH(SFieldIO *, io, p->io) {
+                if (io->field->kind == FIELD_INSTR || !io->reads.len)
+                    continue;
+                bool holds = false, written = false;
+                VEC_FOREACH(SMove *, w, io->writes)
+                    holds |= !w->dst.iface && overlaps(&w->dst, &m->dst);
+                VEC_FOREACH(Set *, st, r.sets)
+                    written |= st->io == io;
+                if (holds && !written)
+                    push_unique(r.a, &saved, io);
+            }
+        }
+    }
+    VEC_FOREACH(SFieldIO *, io, saved)
+        new_op(&r, SOP_READ, io, io->field->loc);
     /* 1. instructions that move kept slices back into staging */
     VEC_FOREACH(SFieldIO *, io, r.preread)
         new_op(&r, r.preread_is_write.items[io_i] ? SOP_WRITE : SOP_READ, io, io->field->loc);
@@ -457,6 +489,9 @@ static bool realize(SemaProgram *sp, SynthProg *p, VerifyCtx *vc, PtrVec *target
         VEC_FOREACH(SFieldIO *, u, r.used_instr)
             if (u == io)
                 new_op(&r, SOP_WRITE, io, io->field->loc);
+    /* 4. the saved fields back */
+    VEC_FOREACH(SFieldIO *, io, saved)
+        new_op(&r, SOP_WRITE, io, io->field->loc);
     return r.ok;
 }
 
