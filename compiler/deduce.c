@@ -760,8 +760,13 @@ static bool isolate(Ded *d, Sx *u, Sx *k, Sx *guard, Goal *g)
     }
     case OP_BAND: {     /* s & mask == k fixes s only if the mask keeps all of s */
         Sx *m = rk ? u->b : lk ? u->a : NULL, *x = rk ? u->a : u->b;
-        if (!m || m->kind != SX_NUM)
+        if (!m)
             return false;
+        /* x & m == k with m known but not a constant (a window mask held
+         * in another slice): x = k, exact when k has no bits outside m,
+         * which the proof checks */
+        if (m->kind != SX_NUM)
+            return isolate(d, x, k, guard, g);
         /* (base + va) & 0xffffffff == k: a wrap to the low bits; solve the
          * sum for k itself (k fits the mask: the proof checks it) */
         if (x->kind != SX_STATE)
@@ -1041,8 +1046,10 @@ static int candidates(Ded *d, const Sx *n, Sx **out)
     if (n->kind == SX_BIN && n->op == OP_SHL && n->a->kind == SX_BIN && n->a->op == OP_SHR
         && sx_equal(n->a->b, n->b))
         out[k++] = n->a->a;                              /* (x >> k) << k -> x */
-    if (n->kind == SX_BIN && n->op == OP_BAND)
+    if (n->kind == SX_BIN && n->op == OP_BAND) {
         out[k++] = n->a;                                 /* x & m -> x */
+        out[k++] = sx_num(a, 0);                         /* aligned x & m -> 0 */
+    }
     if (n->kind == SX_ITE) {
         out[k++] = n->b;                                 /* g ? x : y -> x */
         out[k++] = n->c;
@@ -1061,7 +1068,7 @@ static Sx *simplify_at(Ded *d, Sx *root, Sx *n, Sx *guard, int *budget)
     root = simplify_at(d, root, n->a, guard, budget);
     root = simplify_at(d, root, n->b, guard, budget);
     root = simplify_at(d, root, n->c, guard, budget);
-    Sx *cand[4];
+    Sx *cand[6];
     int k = candidates(d, n, cand);
     for (int i = 0; i < k && *budget > 0; i++) {
         Sx *alt = sx_subst(d->a, root, n, cand[i]);
