@@ -900,7 +900,7 @@ static bool solve_both(Ded *d, Goal *g, Sx *c, Sx *x, Sx *guard)
 {
     bool cs = false, xs = false;
     for (int round = 0; round < 4 && !(cs && xs); round++) {
-        for (enum Pass q = P_EQ; q < P_OR; q++) {
+        for (enum Pass q = P_EQ; q <= P_OR; q++) {
             if (!cs) {
                 Sx *cc = subst_solved(d, c);
                 cs = !has_unknown(d, cc) || solve(d, g, cc, guard, q);
@@ -980,6 +980,14 @@ static bool solve(Ded *d, Goal *g, Sx *atom, Sx *guard, enum Pass pass)
     Arena *a = d->a;
     if (pass == P_EQ && atom->kind == SX_BIN && atom->op == OP_EQ && find_var_ite(d, atom))
         return solve_var_split(d, g, atom, guard);
+    /* conjunctions and negated connectives that case splits produce */
+    if (atom->kind == SX_UN && atom->uop == OP_NOT && atom->a->kind == SX_BIN
+        && (atom->a->op == OP_LAND || atom->a->op == OP_LOR)) {
+        Sx *l = sx_not(a, atom->a->a), *r = sx_not(a, atom->a->b);
+        return solve(d, g, sx_bin(a, atom->a->op == OP_LAND ? OP_LOR : OP_LAND, l, r), guard, pass);
+    }
+    if (atom->kind == SX_BIN && atom->op == OP_LAND)
+        return pass == P_EQ && solve_both(d, g, atom->a, atom->b, guard);
     /* last resort for `va < (ed == 0 ? len : top)`: pick the branch whose
      * condition can be made true, then solve the rest under it */
     if (pass == P_OR) {
