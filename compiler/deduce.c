@@ -129,15 +129,42 @@ static Sx *conv_path(Conv *c, const Expr *e, const Bind *env)
     }
 }
 
-/* Bind a callee's params to the converted arguments. */
-static Sx *conv_call(Conv *c, const Expr *e, const Bind *env)
+/* The method a call names (NULL if it is not a method call). */
+static const SMethod *called(const Expr *e)
 {
     const Symbol *s = e->sym;
     if ((!s || s->kind != SYM_METHOD) && e->call.callee)
         s = e->call.callee->sym;
-    if (!s || s->kind != SYM_METHOD || !s->method)
+    return s && s->kind == SYM_METHOD ? s->method : NULL;
+}
+
+/* Bind m's params to the converted arguments of call e (at most 8), in
+ * binds; returns the callee's environment, or NULL (with *ok false) if an
+ * argument cannot be converted. */
+static const Bind *bind_args(Conv *c, const SMethod *m, const Expr *e, const Bind *env, Bind *binds,
+                             bool *ok)
+{
+    const Bind *callee = NULL;
+    *ok = true;
+    for (int i = 0; i < m->params.len && i < 8; i++) {
+        const Param *p = m->params.items[i];
+        Sx *v = conv(c, e->call.args.items[i], env);
+        if (!v) {
+            *ok = false;
+            return NULL;
+        }
+        binds[i] = (Bind){ p, p->name.name, v, callee };
+        callee = &binds[i];
+    }
+    return callee;
+}
+
+/* Bind a callee's params to the converted arguments. */
+static Sx *conv_call(Conv *c, const Expr *e, const Bind *env)
+{
+    const SMethod *m = called(e);
+    if (!m)
         return fail(c, e, "this call");
-    const SMethod *m = s->method;
     if (!m->body) {
         if (m->is_default && (!strcmp(m->name, "valid") || !strcmp(m->name, "matchflags")))
             return sx_bool(c->a, true);
@@ -150,15 +177,10 @@ static Sx *conv_call(Conv *c, const Expr *e, const Bind *env)
     if (m->params.len != e->call.args.len || m->params.len > 8)
         return fail(c, e, "this call");
     Bind binds[8];
-    const Bind *callee = NULL;
-    for (int i = 0; i < m->params.len; i++) {
-        const Param *p = m->params.items[i];
-        Sx *v = conv(c, e->call.args.items[i], env);
-        if (!v)
-            return NULL;
-        binds[i] = (Bind){ p, p->name.name, v, callee };
-        callee = &binds[i];
-    }
+    bool ok;
+    const Bind *callee = bind_args(c, m, e, env, binds, &ok);
+    if (!ok)
+        return NULL;
     c->depth++;
     Sx *r = conv(c, m->body, callee);
     c->depth--;
@@ -290,24 +312,16 @@ static bool collect(Collect *k, const Expr *e, const Bind *env, Sx *guard, const
         }
     }
     if (e->kind == EXPR_CALL && !e->is_const) {
-        const Symbol *s = e->sym;
-        if ((!s || s->kind != SYM_METHOD) && e->call.callee)
-            s = e->call.callee->sym;
-        const SMethod *m = s && s->kind == SYM_METHOD ? s->method : NULL;
+        const SMethod *m = called(e);
         if (m && m->body && m->ret.kind == TYPE_BOOL && m->params.len == e->call.args.len
             && m->params.len <= 8 && c->depth < INLINE_DEPTH) {
             Bind binds[8];
-            const Bind *callee = NULL;
-            for (int i = 0; i < m->params.len; i++) {
-                const Param *p = m->params.items[i];
-                Sx *v = conv(c, e->call.args.items[i], env);
-                if (!v)
-                    return false;
-                binds[i] = (Bind){ p, p->name.name, v, callee };
-                callee = &binds[i];
-            }
+            bool ok;
+            const Bind *callee = bind_args(c, m, e, env, binds, &ok);
+            if (!ok)
+                return false;
             c->depth++;
-            bool ok = collect(k, m->body, callee, guard, m->name);
+            ok = collect(k, m->body, callee, guard, m->name);
             c->depth--;
             return ok;
         }

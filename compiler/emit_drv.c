@@ -343,6 +343,26 @@ static void classify(Drv *d, const IrUnit *x, const char *virt_cond)
     eb_printf(c, "    if (kind < 0)\n        return %s_EINVAL;\n", e->P);
 }
 
+/* `if (kind == 1) return (leaf maps `at` to pa with flgs) ? OK : EEXIST;` */
+static void same_leaf(Drv *d, const IrUnit *x, const char *at, const char *ind)
+{
+    Emit *e = d->e;
+    EBuf *c = &e->c;
+    const IrUnit *vs[16];
+    int nv;
+    variants(x, vs, &nv);
+    eb_printf(c, "%sif (kind == 1) {\n%s    uint64_t cur = 0;\n%s    bool same = false;\n%s    (void)cur;\n",
+              ind, ind, ind, ind);
+    for (int i = 0; i < nv; i++) {
+        if (vs[i]->child)
+            continue;
+        eb_printf(c, "%s    if (v == %d)\n%s        same = %s(&st%d%s, %s, &cur) && cur == pa && %s(&st%d%s, flgs);\n",
+                  ind, i, ind, ufn(d, vs[i], "translate"), i, pargs(d, x), at, ufn(d, vs[i], "matchflags"),
+                  i, pargs(d, x));
+    }
+    eb_printf(c, "%s    return same ? %s_OK : %s_EEXIST;\n%s}\n", ind, e->P, e->P, ind);
+}
+
 static void entry_fns(Drv *d, const IrUnit *x)
 {
     Emit *e = d->e;
@@ -373,32 +393,14 @@ static void entry_fns(Drv *d, const IrUnit *x)
     if (L) {
         eb_printf(c, "    if (whole && kind != 2 && %s(tx->env%s, 0, len, flgs, pa)) {\n",
                   ufn(d, L, "map_ok"), pargs(d, x));
-        eb_printf(c, "        if (kind == 1) {\n"
-                     "            /* identical mapping: accepted; different: in the way */\n");
-        eb_put(c, "            uint64_t cur = 0;\n            bool same = false;\n            (void)cur;\n");
-        for (int i = 0; i < nv; i++) {
-            if (vs[i]->child)
-                continue;
-            eb_printf(c, "            if (v == %d)\n                same = %s(&st%d%s, 0, &cur) && cur == pa && %s(&st%d%s, flgs);\n",
-                      i, ufn(d, vs[i], "translate"), i, pargs(d, x), ufn(d, vs[i], "matchflags"), i,
-                      pargs(d, x));
-        }
-        eb_printf(c, "            return same ? %s_OK : %s_EEXIST;\n        }\n", e->P, e->P);
+        /* identical mapping: accepted; different: in the way */
+        same_leaf(d, x, "0", "        ");
         eb_printf(c, "        if (tx->commit)\n            %s(tx->env%s, 0, len, flgs, pa);\n"
                      "        return %s_OK;\n    }\n",
                   ufn(d, L, "map_do"), pargs(d, x), e->P);
     }
     if (T) {
-        eb_put(c, "    if (kind == 1) {\n");
-        eb_put(c, "        uint64_t cur = 0;\n        bool same = false;\n        (void)cur;\n");
-        for (int i = 0; i < nv; i++) {
-            if (vs[i]->child)
-                continue;
-            eb_printf(c, "        if (v == %d)\n            same = %s(&st%d%s, off, &cur) && cur == pa && %s(&st%d%s, flgs);\n",
-                      i, ufn(d, vs[i], "translate"), i, pargs(d, x), ufn(d, vs[i], "matchflags"), i,
-                      pargs(d, x));
-        }
-        eb_printf(c, "        return same ? %s_OK : %s_EEXIST;\n    }\n", e->P, e->P);
+        same_leaf(d, x, "off", "    ");
         eb_printf(c, "    if (kind == 0) {\n"
                      "        if (!tx->commit) {\n"
                      "            tx->need[%d]++;\n"

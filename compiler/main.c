@@ -338,45 +338,67 @@ static int cmd_check(Options *o, char **files, int n, bool dump, bool sema)
     return status;
 }
 
+/* One file through the checker: the arena and diagnostics a command
+ * works in, the loaded program and, if it checked clean, the checked one. */
+typedef struct Checked {
+    Arena        a;
+    Diag         d;
+    Program     *prog;
+    SemaProgram *sp;            /* NULL unless everything so far is clean */
+} Checked;
+
+static void checked_open(Checked *c, Options *o, const char *file)
+{
+    arena_init(&c->a);
+    setup_diag(&c->d, o);
+    LoadOptions lo = load_options(o, true);
+    c->prog = load_program(&c->a, &c->d, file, &lo);
+    c->sp = NULL;
+    if (!c->d.errors && !c->prog->io_error) {
+        SemaOptions so = { !o->no_smt };
+        c->sp = sema_check(&c->a, &c->d, c->prog, &so);
+        if (c->d.errors)
+            c->sp = NULL;
+    }
+}
+
+/* The exit status (an I/O problem wins over errors in the input), after
+ * which everything is freed. */
+static int checked_close(Checked *c, int status)
+{
+    if (c->prog->io_error)
+        status = EXIT_USAGE;
+    else if (c->d.errors && status == EXIT_OK)
+        status = EXIT_INPUT;
+    diag_fini(&c->d);
+    arena_free(&c->a);
+    fflush(stdout);
+    return status;
+}
+
 /* synth: check, synthesize, print the programs (only if all succeeded). */
 static int cmd_synth(Options *o, const char *file)
 {
-    Arena a;
-    arena_init(&a);
-    Diag d;
-    setup_diag(&d, o);
-    LoadOptions lo = load_options(o, true);
-    Program *prog = load_program(&a, &d, file, &lo);
-    int status = EXIT_OK;
-    if (!d.errors && !prog->io_error) {
-        SemaOptions so = { !o->no_smt };
-        SemaProgram *sp = sema_check(&a, &d, prog, &so);
-        if (sp && !d.errors && o->unit && !sema_unit(sp, o->unit))
-            diag_plain(&d, DIAG_ERROR, "no unit named '%s'", o->unit);
-        if (sp && !d.errors) {
-            SynthOptions syo = { !o->no_verify, o->unit, o->break_prog };
-            SynthResult *r = synth_program(sp, &syo);
-            if (!d.errors) {
-                char *buf = NULL;
-                size_t len = 0;
-                FILE *mem = open_memstream(&buf, &len);
-                if (mem) {
-                    synth_print(mem, r, !o->no_times);
-                    fclose(mem);
-                    fwrite(buf, 1, len, stdout);
-                    free(buf);
-                }
+    Checked c;
+    checked_open(&c, o, file);
+    if (c.sp && o->unit && !sema_unit(c.sp, o->unit))
+        diag_plain(&c.d, DIAG_ERROR, "no unit named '%s'", o->unit);
+    if (c.sp && !c.d.errors) {
+        SynthOptions syo = { !o->no_verify, o->unit, o->break_prog };
+        SynthResult *r = synth_program(c.sp, &syo);
+        if (!c.d.errors) {
+            char *buf = NULL;
+            size_t len = 0;
+            FILE *mem = open_memstream(&buf, &len);
+            if (mem) {
+                synth_print(mem, r, !o->no_times);
+                fclose(mem);
+                fwrite(buf, 1, len, stdout);
+                free(buf);
             }
         }
     }
-    if (prog->io_error)
-        status = EXIT_USAGE;
-    else if (d.errors)
-        status = EXIT_INPUT;
-    diag_fini(&d);
-    arena_free(&a);
-    fflush(stdout);
-    return status;
+    return checked_close(&c, EXIT_OK);
 }
 
 /* The default prefix: the file stem, made a C identifier. */
@@ -409,39 +431,23 @@ static bool valid_prefix(const char *p)
  * written unless every step succeeded. */
 static int cmd_build(Options *o, const char *file)
 {
-    Arena a;
-    arena_init(&a);
-    Diag d;
-    setup_diag(&d, o);
-    LoadOptions lo = load_options(o, true);
-    Program *prog = load_program(&a, &d, file, &lo);
+    Checked c;
+    checked_open(&c, o, file);
     int status = EXIT_OK;
-    const char *prefix = o->prefix ? o->prefix : default_prefix(&a, file);
-    if (!d.errors && !prog->io_error) {
-        SemaOptions so = { !o->no_smt };
-        SemaProgram *sp = sema_check(&a, &d, prog, &so);
-        SynthResult *r = NULL;
-        if (sp && !d.errors) {
-            SynthOptions syo = { !o->no_verify, NULL, o->break_prog };
-            r = synth_program(sp, &syo);
-        }
-        IrProgram *ir = sp && r && !d.errors ? ir_lower(sp, r, prefix) : NULL;
-        if (ir && !d.errors) {
-            if (o->dump_ir) {
-                ir_dump(stdout, ir);
-            } else if (!emitc_write(ir, &d, o->output, o->header_only)) {
-                status = EXIT_USAGE;
-            }
-        }
+    const char *prefix = o->prefix ? o->prefix : default_prefix(&c.a, file);
+    SynthResult *r = NULL;
+    if (c.sp) {
+        SynthOptions syo = { !o->no_verify, NULL, o->break_prog };
+        r = synth_program(c.sp, &syo);
     }
-    if (prog->io_error)
-        status = EXIT_USAGE;
-    else if (d.errors && status == EXIT_OK)
-        status = EXIT_INPUT;
-    diag_fini(&d);
-    arena_free(&a);
-    fflush(stdout);
-    return status;
+    IrProgram *ir = c.sp && r && !c.d.errors ? ir_lower(c.sp, r, prefix) : NULL;
+    if (ir && !c.d.errors) {
+        if (o->dump_ir)
+            ir_dump(stdout, ir);
+        else if (!emitc_write(ir, &c.d, o->output, o->header_only))
+            status = EXIT_USAGE;
+    }
+    return checked_close(&c, status);
 }
 
 static bool write_file_atomic(const char *path, const char *buf, size_t len)
