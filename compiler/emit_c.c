@@ -129,15 +129,24 @@ static void bits(EBuf *b, const char *var, unsigned lo, unsigned hi, unsigned wi
         eb_printf(b, "((%s >> %u) & 0x%" PRIx64 "u)", var, lo, mask_of(hi - lo));
 }
 
+/* pre x mid y post: the shape of every operator and call below */
+static void ex2(Emit *e, EBuf *b, const char *pre, const Sx *x, const char *mid, const Sx *y,
+                const char *post, const ExCtx *c)
+{
+    eb_put(b, pre);
+    ex(e, b, x, c);
+    if (y) {
+        eb_put(b, mid);
+        ex(e, b, y, c);
+    }
+    eb_put(b, post);
+}
+
 static void ex_bin(Emit *e, EBuf *b, const Sx *x, const ExCtx *c)
 {
     switch (x->op) {
     case OP_IMPLIES:
-        eb_put(b, "(!");
-        ex(e, b, x->a, c);
-        eb_put(b, " || ");
-        ex(e, b, x->b, c);
-        eb_put(b, ")");
+        ex2(e, b, "(!", x->a, " || ", x->b, ")", c);
         return;
     case OP_SHL:
     case OP_SHR:
@@ -150,19 +159,13 @@ static void ex_bin(Emit *e, EBuf *b, const Sx *x, const ExCtx *c)
             eb_printf(b, " %s %" PRIu64 ")", x->op == OP_SHL ? "<<" : ">>", x->b->num);
             return;
         }
-        eb_printf(b, "%s_%s(", e->prefix, x->op == OP_SHL ? "shl" : "shr");
-        ex(e, b, x->a, c);
-        eb_put(b, ", ");
-        ex(e, b, x->b, c);
-        eb_put(b, ")");
+        ex2(e, b, arena_printf(e->a, "%s_%s(", e->prefix, x->op == OP_SHL ? "shl" : "shr"), x->a, ", ",
+            x->b, ")", c);
         return;
     case OP_DIV:
     case OP_MOD:
-        eb_printf(b, "%s_%s(", e->prefix, x->op == OP_DIV ? "div" : "mod");
-        ex(e, b, x->a, c);
-        eb_put(b, ", ");
-        ex(e, b, x->b, c);
-        eb_put(b, ")");
+        ex2(e, b, arena_printf(e->a, "%s_%s(", e->prefix, x->op == OP_DIV ? "div" : "mod"), x->a, ", ",
+            x->b, ")", c);
         return;
     default:
         break;
@@ -217,23 +220,14 @@ static void ex(Emit *e, EBuf *b, const Sx *x, const ExCtx *c)
         ex_bin(e, b, x, c);
         return;
     case SX_UN:
-        eb_put(b, x->uop == OP_NOT ? "(!" : "(~");
-        ex(e, b, x->a, c);
-        eb_put(b, ")");
+        ex2(e, b, x->uop == OP_NOT ? "(!" : "(~", x->a, NULL, NULL, ")", c);
         return;
     case SX_ITE:
-        eb_put(b, "(");
-        ex(e, b, x->a, c);
-        eb_put(b, " ? ");
-        ex(e, b, x->b, c);
-        eb_put(b, " : ");
-        ex(e, b, x->c, c);
-        eb_put(b, ")");
+        ex2(e, b, "(", x->a, " ? ", x->b, " : ", c);
+        ex2(e, b, "", x->c, NULL, NULL, ")", c);
         return;
     case SX_LOG2:
-        eb_printf(b, "%s_log2(", e->prefix);
-        ex(e, b, x->a, c);
-        eb_put(b, ")");
+        ex2(e, b, arena_printf(e->a, "%s_log2(", e->prefix), x->a, NULL, NULL, ")", c);
         return;
     }
 }

@@ -199,6 +199,18 @@ static const char *eargs(Drv *d, const IrUnit *t)
 
 /* ---- tables ------------------------------------------------------------------------- */
 
+/* `while (len)`: the entry i and the piece [sub, sub + n) of it that
+ * [off, off + len) covers, with the entry's params e_*. */
+static void piece_loop(Drv *d, const IrUnit *t, unsigned lo, uint64_t span)
+{
+    eb_printf(&d->e->c, "    while (len) {\n"
+                        "        uint64_t i = off >> %u, sub = off & UINT64_C(0x%" PRIx64 ");\n"
+                        "        uint64_t n = UINT64_C(0x%" PRIx64 ") - sub;\n"
+                        "        if (n > len)\n            n = len;\n",
+              lo, span - 1, span);
+    elem_params(d, t, "i");
+}
+
 static void table_fns(Drv *d, const IrUnit *t)
 {
     Emit *e = d->e;
@@ -234,12 +246,7 @@ static void table_fns(Drv *d, const IrUnit *t)
     /* map: one piece per entry */
     eb_printf(c, "\n%s\nstatic inline %s_status %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt)\n{\n",
               loc_str(e, t->loc), e->prefix, fname(d, t, "rmap"), tx, pdecl(d, t), e->prefix);
-    eb_printf(c, "    while (len) {\n"
-                 "        uint64_t i = off >> %u, sub = off & UINT64_C(0x%" PRIx64 ");\n"
-                 "        uint64_t n = UINT64_C(0x%" PRIx64 ") - sub;\n"
-                 "        if (n > len)\n            n = len;\n",
-              lo, span - 1, span);
-    elem_params(d, t, "i");
+    piece_loop(d, t, lo, span);
     eb_printf(c, "        %s_status s = %s(tx%s, vbase + (i << %u), sub, n, flgs, pa, virt);\n"
                  "        if (s != %s_OK)\n            return s;\n"
                  "        off += n;\n        pa += n;\n        len -= n;\n    }\n    return %s_OK;\n}\n",
@@ -248,12 +255,7 @@ static void table_fns(Drv *d, const IrUnit *t)
     /* unmap / protect */
     eb_printf(c, "\n%s\nstatic inline %s_status %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt)\n{\n",
               loc_str(e, t->loc), e->prefix, fname(d, t, "runmap"), tx, pdecl(d, t), e->prefix);
-    eb_printf(c, "    while (len) {\n"
-                 "        uint64_t i = off >> %u, sub = off & UINT64_C(0x%" PRIx64 ");\n"
-                 "        uint64_t n = UINT64_C(0x%" PRIx64 ") - sub;\n"
-                 "        if (n > len)\n            n = len;\n",
-              lo, span - 1, span);
-    elem_params(d, t, "i");
+    piece_loop(d, t, lo, span);
     eb_printf(c, "        uint64_t cleared = tx->cleared;\n"
                  "        %s_status s = %s(tx%s, vbase + (i << %u), sub, n, flgs, prot, virt);\n"
                  "        if (s != %s_OK)\n            return s;\n"
