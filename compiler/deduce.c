@@ -336,29 +336,27 @@ static bool collect(Collect *k, const Expr *e, const Bind *env, Sx *guard, const
 }
 
 /* The environment of a method called as a goal with the operation's
- * arguments: its params bind by name (va, sz, flgs, pa). */
-static const Bind *args_env(Conv *c, const SMethod *m, Bind *binds, const Bind *ops)
+ * arguments: its params bind by name (va, sz, flgs, pa). False if one of
+ * them is not such a name. */
+static bool args_env(const SMethod *m, Bind *binds, const Bind *ops, const Bind **env)
 {
-    const Bind *env = NULL;
+    *env = NULL;
     for (int i = 0; i < m->params.len && i < 8; i++) {
         const Param *p = m->params.items[i];
         const Bind *b = lookup(ops, NULL, p->name.name);
         if (!b)
-            return (const Bind *)-1;
-        binds[i] = (Bind){ p, p->name.name, b->val, env };
-        env = &binds[i];
+            return false;
+        binds[i] = (Bind){ p, p->name.name, b->val, *env };
+        *env = &binds[i];
     }
-    (void)c;
-    return env;
+    return true;
 }
 
 static bool goals_of_method(Collect *k, const SMethod *m, const Bind *ops)
 {
     Bind binds[8];
-    if (m->params.len > 8)
-        return fail(k->c, m->body, "a method with this many parameters"), false;
-    const Bind *env = args_env(k->c, m, binds, ops);
-    if (env == (const Bind *)-1) {
+    const Bind *env;
+    if (m->params.len > 8 || !args_env(m, binds, ops, &env)) {
         diag_error(k->c->sp->diag, m->loc,
                    "synthesis cannot bind the parameters of `%s`: a goal method may only take "
                    "`va`, `sz`, `flgs` and `pa`", m->name);
