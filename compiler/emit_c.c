@@ -556,6 +556,20 @@ static const char *op_call_args(SynthOpKind k)
     return k == SYN_MAP ? "va, sz, flgs, pa" : k == SYN_UNMAP ? "va, sz" : "va, sz, flgs";
 }
 
+/* (void) for every argument of an operation's function: a program or a
+ * check need not use them all. */
+static void unused_args(Emit *e, const IrUnit *u, SynthOpKind k)
+{
+    EBuf *c = &e->c;
+    eb_put(c, "    (void)env;\n    (void)va;\n    (void)sz;\n");
+    if (k != SYN_UNMAP)
+        eb_put(c, "    (void)flgs;\n");
+    if (k == SYN_MAP)
+        eb_put(c, "    (void)pa;\n");
+    VEC_FOREACH(const char *, q, u->params)
+        eb_printf(c, "    (void)%s;\n", q);
+}
+
 /* The requires of a program (and the implicit ranges), as a predicate:
  * the range driver asks it before it changes anything. */
 static void fn_ok(Emit *e, const IrUnit *u, SynthOpKind k)
@@ -569,13 +583,7 @@ static void fn_ok(Emit *e, const IrUnit *u, SynthOpKind k)
     bool needs_state = false;
     VEC_FOREACH(const Sx *, a, p->goals.assumes)
         needs_state |= sx_mentions(a, SX_STATE);
-    eb_put(c, "    (void)env;\n    (void)va;\n    (void)sz;\n");
-    if (k != SYN_UNMAP)
-        eb_put(c, "    (void)flgs;\n");
-    if (k == SYN_MAP)
-        eb_put(c, "    (void)pa;\n");
-    VEC_FOREACH(const char *, q, u->params)
-        eb_printf(c, "    (void)%s;\n", q);
+    unused_args(e, u, k);
     if (needs_state)
         eb_printf(c, "    %s_%s_state st;\n    %s_%s_load(env%s, &st);\n", e->prefix, u->cname,
                   e->prefix, u->cname, param_args(e, u));
@@ -599,13 +607,7 @@ static void fn_prog(Emit *e, const IrUnit *u, SynthOpKind k)
     /* the operations alone (`_do`), for the range driver, which has checked
      * the arguments already; then the checked, exported function */
     eb_printf(c, "\n%s\nstatic inline void %s_do(%s)\n{\n", loc_str(e, p->method->loc), n, args);
-    eb_put(c, "    (void)env;\n    (void)va;\n    (void)sz;\n");
-    if (k != SYN_UNMAP)
-        eb_put(c, "    (void)flgs;\n");
-    if (k == SYN_MAP)
-        eb_put(c, "    (void)pa;\n");
-    VEC_FOREACH(const char *, q, u->params)
-        eb_printf(c, "    (void)%s;\n", q);
+    unused_args(e, u, k);
     /* locals of the interface fields the program touches */
     VEC_FOREACH(const SFieldIO *, io, u->io) {
         bool used = false;

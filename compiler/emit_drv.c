@@ -143,6 +143,8 @@ static bool table_freed(const Drv *d, const IrUnit *t)
     return false;
 }
 
+static void table_protos(Drv *d, const IrUnit *t, int depth);
+
 /* Declarations of the recursive functions (tables and entries call each
  * other). */
 static void protos(Drv *d, const IrUnit *x, int depth)
@@ -162,17 +164,8 @@ static void protos(Drv *d, const IrUnit *x, int depth)
               S, fname(d, x, "rresolve"), pdecl(d, x), e->prefix);
     for (int i = 0; i < nv; i++) {
         const IrUnit *t = vs[i]->child;
-        if (!t || depth > 16)
-            continue;
-        eb_printf(c, "static inline %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt);\n",
-                  S, fname(d, t, "rmap"), tx, pdecl(d, t), e->prefix);
-        eb_printf(c, "static inline %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt);\n",
-                  S, fname(d, t, "runmap"), tx, pdecl(d, t), e->prefix);
-        eb_printf(c, "static inline %s %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz);\n",
-                  S, fname(d, t, "rresolve"), pdecl(d, t), e->prefix);
-        if (table_freed(d, t))
-            eb_printf(c, "static inline bool %s(struct vrs_env *env%s, uint64_t hint);\n", fname(d, t, "empty"), pdecl(d, t));
-        protos(d, t->elem, depth + 1);
+        if (t && depth <= 16)
+            table_protos(d, t, depth + 1);
     }
 }
 
@@ -578,8 +571,8 @@ static void entry_fns(Drv *d, const IrUnit *x)
 
 static void walk_fns(Drv *d, const IrUnit *x, int depth);
 
-/* A table root: its own functions, then its entries'. */
-static void table_protos(Drv *d, const IrUnit *t)
+/* A table's functions, then its entries'. */
+static void table_protos(Drv *d, const IrUnit *t, int depth)
 {
     Emit *e = d->e;
     EBuf *c = &e->c;
@@ -593,7 +586,7 @@ static void table_protos(Drv *d, const IrUnit *t)
               S, fname(d, t, "rresolve"), pdecl(d, t), e->prefix);
     if (table_freed(d, t))
         eb_printf(c, "static inline bool %s(struct vrs_env *env%s, uint64_t hint);\n", fname(d, t, "empty"), pdecl(d, t));
-    protos(d, t->elem, 1);
+    protos(d, t->elem, depth);
 }
 
 static void walk_fns(Drv *d, const IrUnit *x, int depth)
@@ -1172,7 +1165,7 @@ static void root_driver(Emit *e, const IrUnit *r, bool alias)
     eb_printf(&e->c, "\ntypedef struct %s_tx %s_tx;\n", d.R, d.R);
     eb_printf(&e->c, "static void %s_tlb(%s_tx *tx, uint64_t va, uint64_t size);\n", d.R, d.R);
     if (r->kind == IR_TABLE)
-        table_protos(&d, r);
+        table_protos(&d, r, 1);
     else
         protos(&d, r, 0);
     /* tx must be complete before the functions that use it */
