@@ -145,23 +145,29 @@ static bool table_freed(const Drv *d, const IrUnit *t)
 
 static void table_protos(Drv *d, const IrUnit *t, int depth);
 
-/* Declarations of the recursive functions (tables and entries call each
- * other). */
-static void protos(Drv *d, const IrUnit *x, int depth)
+/* The map, unmap/protect and resolve walks of one entry or table. */
+static void walk_protos(Drv *d, const IrUnit *u)
 {
     Emit *e = d->e;
     EBuf *c = &e->c;
     const char *S = arena_printf(e->a, "%s_status", e->prefix);
     const char *tx = arena_printf(e->a, "%s_tx *tx", d->R);
+    eb_printf(c, "static inline %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt);\n",
+              S, fname(d, u, "rmap"), tx, pdecl(d, u), e->prefix);
+    eb_printf(c, "static inline %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt);\n",
+              S, fname(d, u, "runmap"), tx, pdecl(d, u), e->prefix);
+    eb_printf(c, "static inline %s %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz);\n",
+              S, fname(d, u, "rresolve"), pdecl(d, u), e->prefix);
+}
+
+/* Declarations of the recursive functions (tables and entries call each
+ * other). */
+static void protos(Drv *d, const IrUnit *x, int depth)
+{
     const IrUnit *vs[16];
     int nv;
     variants(x, vs, &nv);
-    eb_printf(c, "static inline %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt);\n",
-              S, fname(d, x, "rmap"), tx, pdecl(d, x), e->prefix);
-    eb_printf(c, "static inline %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt);\n",
-              S, fname(d, x, "runmap"), tx, pdecl(d, x), e->prefix);
-    eb_printf(c, "static inline %s %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz);\n",
-              S, fname(d, x, "rresolve"), pdecl(d, x), e->prefix);
+    walk_protos(d, x);
     for (int i = 0; i < nv; i++) {
         const IrUnit *t = vs[i]->child;
         if (t && depth <= 16)
@@ -574,18 +580,9 @@ static void walk_fns(Drv *d, const IrUnit *x, int depth);
 /* A table's functions, then its entries'. */
 static void table_protos(Drv *d, const IrUnit *t, int depth)
 {
-    Emit *e = d->e;
-    EBuf *c = &e->c;
-    const char *S = arena_printf(e->a, "%s_status", e->prefix);
-    const char *tx = arena_printf(e->a, "%s_tx *tx", d->R);
-    eb_printf(c, "static inline %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, uint64_t pa, int virt);\n",
-              S, fname(d, t, "rmap"), tx, pdecl(d, t), e->prefix);
-    eb_printf(c, "static inline %s %s(%s%s, uint64_t vbase, uint64_t off, uint64_t len, %s_flags_t flgs, int prot, int virt);\n",
-              S, fname(d, t, "runmap"), tx, pdecl(d, t), e->prefix);
-    eb_printf(c, "static inline %s %s(struct vrs_env *env%s, uint64_t off, uint64_t *pa, %s_flags_t *flags, uint64_t *psz);\n",
-              S, fname(d, t, "rresolve"), pdecl(d, t), e->prefix);
+    walk_protos(d, t);
     if (table_freed(d, t))
-        eb_printf(c, "static inline bool %s(struct vrs_env *env%s, uint64_t hint);\n", fname(d, t, "empty"), pdecl(d, t));
+        eb_printf(&d->e->c, "static inline bool %s(struct vrs_env *env%s, uint64_t hint);\n", fname(d, t, "empty"), pdecl(d, t));
     protos(d, t->elem, depth);
 }
 
