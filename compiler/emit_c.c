@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * emit_c.c - the C backend: lowered IR -> a C driver (NAME.h, NAME.c).
+ * emit_c.c - the C backend: LIR -> a C driver (NAME.h, NAME.c).
  *
- * Input: the IR only (ir.h); nothing here looks at the AST or re-derives a
- * rule of the language. Output, per spec:
+ * Input: the LIR module (lir.h) and, for declarations only, the IR's units
+ * (their state slices, flags, registers and instructions). Nothing here
+ * looks at the AST or knows how a page table works: every function is
+ * printed from its LIR statements. Output, per spec:
  *   - status codes, flag bits, register and instruction numbers;
  *   - per segment: column-aligned _SHIFT/_WIDTH/_MASK defines for every
- *     state slice, a state struct with typed accessors, and load (read the
- *     state back through the interface), init, valid, translate,
- *     matchflags, resolve, and the proven map/unmap/protect programs, whose
- *     requires become EINVAL checks;
- *   - per root, the range driver (emit_drv.c).
+ *     state slice, the state struct with typed accessors, and the unit's
+ *     LIR functions (lir_unit.c);
+ *   - per root, the range driver's context, transaction and functions
+ *     (lir_drv.c), with NAME_map etc. as aliases when there is one root.
  * The text is built in memory and written only when complete. It is C11,
  * freestanding, warning-free under -Wall -Wextra, deterministic, and every
  * function and operation carries a `/ * spec.vrs:LINE * /` back-link.
@@ -23,15 +24,39 @@
 #include <string.h>
 
 #include "emit_c.h"
-#include "emit_c_impl.h"
 
 #ifndef VRSC_VERSION
 #define VRSC_VERSION "0.1.0"
 #endif
 
+/* A growing text; an allocation failure sets oom and drops the rest. */
+typedef struct EBuf {
+    char  *s;
+    size_t len, cap;
+    bool   oom;
+} EBuf;
+
+typedef struct Emit {
+    const IrProgram *ir;
+    const LModule   *m;
+    Arena           *a;          /* scratch: names and strings */
+    bool             header_only;
+    const char      *prefix;     /* x86_64 */
+    const char      *P;          /* X86_64 */
+    EBuf             h, c;       /* the header; the source (header_only: appended) */
+    bool            *declared;   /* per function: a prototype is out */
+    bool            *rec_done;   /* per record: printed */
+    const LFn       *fn;         /* being printed */
+    int              last_line;  /* the back-link printed last in fn */
+} Emit;
+
+static void eb_put(EBuf *b, const char *s);
+static void eb_printf(EBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *upper(Arena *a, const char *s);
+
 /* ---- text buffer ------------------------------------------------------------------ */
 
-void eb_put(EBuf *b, const char *s)
+static void eb_put(EBuf *b, const char *s)
 {
     size_t n = strlen(s);
     if (b->oom)
@@ -52,7 +77,7 @@ void eb_put(EBuf *b, const char *s)
     b->len += n;
 }
 
-void eb_printf(EBuf *b, const char *fmt, ...)
+static void eb_printf(EBuf *b, const char *fmt, ...)
 {
     char small[512];
     va_list ap;
@@ -79,7 +104,7 @@ void eb_printf(EBuf *b, const char *fmt, ...)
 
 /* ---- names ------------------------------------------------------------------------ */
 
-const char *upper(Arena *a, const char *s)
+static const char *upper(Arena *a, const char *s)
 {
     char *u = arena_strdup(a, s);
     for (char *p = u; *p; p++)
@@ -94,191 +119,20 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
-const char *loc_str(Emit *e, Loc l)
+static const char *loc_str(Emit *e, Loc l)
 {
     return arena_printf(e->a, "/* %s:%d */", l.file ? base_name(l.file->path) : e->ir->spec,
                         l.first_line);
 }
 
-uint64_t mask_of(unsigned w)
+static uint64_t mask_of(unsigned w)
 {
     return w >= 64 ? UINT64_MAX : ((uint64_t)1 << w) - 1;
 }
 
-/* ---- expressions ------------------------------------------------------------------ */
-
-static void ex(Emit *e, EBuf *b, const Sx *x, const ExCtx *c);
-
-static void num(EBuf *b, uint64_t v, bool wide)
-{
-    if (wide)
-        eb_printf(b, v < 10 ? "UINT64_C(%" PRIu64 ")" : "UINT64_C(0x%" PRIx64 ")", v);
-    else
-        eb_printf(b, v < 10 ? "%" PRIu64 : "0x%" PRIx64 "u", v);
-}
-
-static void bits(EBuf *b, const char *var, unsigned lo, unsigned hi, unsigned width)
-{
-    if (lo == 0 && hi >= width)
-        eb_put(b, var);
-    else if (lo == 0)
-        eb_printf(b, "(%s & 0x%" PRIx64 "u)", var, mask_of(hi - lo));
-    else if (hi >= 64)
-        eb_printf(b, "(%s >> %u)", var, lo);
-    else
-        eb_printf(b, "((%s >> %u) & 0x%" PRIx64 "u)", var, lo, mask_of(hi - lo));
-}
-
-/* pre x mid y post: the shape of every operator and call below */
-static void ex2(Emit *e, EBuf *b, const char *pre, const Sx *x, const char *mid, const Sx *y,
-                const char *post, const ExCtx *c)
-{
-    eb_put(b, pre);
-    ex(e, b, x, c);
-    if (y) {
-        eb_put(b, mid);
-        ex(e, b, y, c);
-    }
-    eb_put(b, post);
-}
-
-static void ex_bin(Emit *e, EBuf *b, const Sx *x, const ExCtx *c)
-{
-    switch (x->op) {
-    case OP_IMPLIES:
-        ex2(e, b, "(!", x->a, " || ", x->b, ")", c);
-        return;
-    case OP_SHL:
-    case OP_SHR:
-        if (x->b->kind == SX_NUM && x->b->num < 64) {
-            eb_put(b, "(");
-            if (x->a->kind == SX_NUM)
-                num(b, x->a->num, true);
-            else
-                ex(e, b, x->a, c);
-            eb_printf(b, " %s %" PRIu64 ")", x->op == OP_SHL ? "<<" : ">>", x->b->num);
-            return;
-        }
-        ex2(e, b, arena_printf(e->a, "%s_%s(", e->prefix, x->op == OP_SHL ? "shl" : "shr"), x->a, ", ",
-            x->b, ")", c);
-        return;
-    case OP_DIV:
-    case OP_MOD:
-        ex2(e, b, arena_printf(e->a, "%s_%s(", e->prefix, x->op == OP_DIV ? "div" : "mod"), x->a, ", ",
-            x->b, ")", c);
-        return;
-    default:
-        break;
-    }
-    eb_put(b, "(");
-    /* an integer operand of a 64-bit operation is widened first */
-    if (x->a->kind == SX_NUM && (x->op == OP_SUB || x->op == OP_ADD || x->op == OP_MUL))
-        num(b, x->a->num, true);
-    else
-        ex(e, b, x->a, c);
-    eb_printf(b, " %s ", binop_spelling[x->op]);
-    ex(e, b, x->b, c);
-    eb_put(b, ")");
-}
-
-static void ex(Emit *e, EBuf *b, const Sx *x, const ExCtx *c)
-{
-    if (!x) {
-        eb_put(b, "0");
-        return;
-    }
-    switch (x->kind) {
-    case SX_NUM:
-        if (x->is_bool)
-            eb_put(b, x->num ? "1" : "0");
-        else
-            num(b, x->num, false);
-        return;
-    case SX_ARG:
-        eb_put(b, sx_arg_names[x->arg]);
-        return;
-    case SX_FLAG:
-        eb_printf(b, "((flgs >> %d) & 1u)", x->flag);
-        return;
-    case SX_STATE: {
-        const char *v = arena_printf(e->a, "%s%s", c->state, x->field->name);
-        bits(b, v, x->lo, x->hi, (unsigned)x->field->size * 8);
-        return;
-    }
-    case SX_CUR: {
-        const char *v = arena_printf(e->a, "l_%s", x->field->name);
-        bits(b, v, x->lo, x->hi, (unsigned)x->field->size * 8);
-        return;
-    }
-    case SX_VAR:
-        eb_put(b, c->var ? c->var : "va");
-        return;
-    case SX_PARAM:
-        eb_printf(b, "%s%s", c->param_prefix ? c->param_prefix : "", x->name);
-        return;
-    case SX_BIN:
-        ex_bin(e, b, x, c);
-        return;
-    case SX_UN:
-        ex2(e, b, x->uop == OP_NOT ? "(!" : "(~", x->a, NULL, NULL, ")", c);
-        return;
-    case SX_ITE:
-        ex2(e, b, "(", x->a, " ? ", x->b, " : ", c);
-        ex2(e, b, "", x->c, NULL, NULL, ")", c);
-        return;
-    case SX_LOG2:
-        ex2(e, b, arena_printf(e->a, "%s_log2(", e->prefix), x->a, NULL, NULL, ")", c);
-        return;
-    }
-}
-
-void emit_expr(Emit *e, EBuf *b, const Sx *x, const ExCtx *c)
-{
-    ex(e, b, x, c);
-}
-
-/* ---- interface access --------------------------------------------------------------- */
-
-/* C expression reading interface field f raw (memory, MMIO, register). */
-const char *io_read(Emit *e, const SField *f, const char *pfx)
-{
-    unsigned bitsz = (unsigned)f->size * 8;
-    switch (f->kind) {
-    case FIELD_MEM:
-        return arena_printf(e->a, "vrs_mem_read%u(env, %s%s + 0x%" PRIx64 "u)", bitsz, pfx,
-                            f->base ? f->base : "0", f->offset);
-    case FIELD_MMIO:
-        return arena_printf(e->a, "vrs_mmio_read(env, %s%s + 0x%" PRIx64 "u, %u)", pfx,
-                            f->base ? f->base : "0", f->offset, (unsigned)f->size);
-    case FIELD_REG:
-        return arena_printf(e->a, "vrs_reg_read(env, %s_REG_%s)", e->P,
-                            reg_name(e, f));
-    default:
-        return "0";
-    }
-}
-
-const char *io_write(Emit *e, const SField *f, const char *pfx, const char *val)
-{
-    unsigned bitsz = (unsigned)f->size * 8;
-    switch (f->kind) {
-    case FIELD_MEM:
-        return arena_printf(e->a, "vrs_mem_write%u(env, %s%s + 0x%" PRIx64 "u, (uint%u_t)%s);",
-                            bitsz, pfx, f->base ? f->base : "0", f->offset, bitsz, val);
-    case FIELD_MMIO:
-        return arena_printf(e->a, "vrs_mmio_write(env, %s%s + 0x%" PRIx64 "u, %u, %s);", pfx,
-                            f->base ? f->base : "0", f->offset, (unsigned)f->size, val);
-    case FIELD_REG:
-        return arena_printf(e->a, "vrs_reg_write(env, %s_REG_%s, %s);", e->P, reg_name(e, f), val);
-    case FIELD_INSTR:
-        return arena_printf(e->a, "vrs_instr(env, %s_INSTR_%s);", e->P, instr_name(e, f));
-    }
-    return ";";
-}
-
 /* Register and instruction names: UNIT_FIELD, upper case. The IR numbers
  * them in one list across units; the owner is found by pointer. */
-const char *reg_name(Emit *e, const SField *f)
+static const char *reg_name(Emit *e, const SField *f)
 {
     int id = ir_reg_id(e->ir, f);
     if (id >= 0)
@@ -296,7 +150,7 @@ const char *reg_name(Emit *e, const SField *f)
     return upper(e->a, f->name);
 }
 
-const char *instr_name(Emit *e, const SField *f)
+static const char *instr_name(Emit *e, const SField *f)
 {
     VEC_FOREACH(const IrUnit *, u, e->ir->units) {
         if (u->kind != IR_SEGMENT)
@@ -306,25 +160,6 @@ const char *instr_name(Emit *e, const SField *f)
                 return upper(e->a, arena_printf(e->a, "%s_%s", u->cname, f->name));
     }
     return upper(e->a, f->name);
-}
-
-/* ---- per-unit code ------------------------------------------------------------------ */
-
-/* Parameter list of a unit: ", uint64_t base" ... */
-const char *param_decl(Emit *e, const IrUnit *u)
-{
-    char *s = arena_strdup(e->a, "");
-    VEC_FOREACH(const char *, p, u->params)
-        s = arena_printf(e->a, "%s, uint64_t %s", s, p);
-    return s;
-}
-
-const char *param_args(Emit *e, const IrUnit *u)
-{
-    char *s = arena_strdup(e->a, "");
-    VEC_FOREACH(const char *, p, u->params)
-        s = arena_printf(e->a, "%s, %s", s, p);
-    return s;
 }
 
 static void defines(Emit *e, const IrUnit *u)
@@ -342,353 +177,543 @@ static void defines(Emit *e, const IrUnit *u)
     }
 }
 
-static void state_struct(Emit *e, const IrUnit *u)
+/* ---- types and records ------------------------------------------------------------------ */
+
+static const char *kind_c(Emit *e, LKind k)
 {
-    EBuf *h = &e->h;
-    eb_printf(h, "\n/* %s: state */ %s\n", u->name, loc_str(e, u->loc));
-    eb_printf(h, "typedef struct %s_%s_state {\n", e->prefix, u->cname);
-    VEC_FOREACH(const SField *, f, u->su->state)
-        eb_printf(h, "    uint64_t %s; %s\n", f->name, loc_str(e, f->loc));
-    if (!u->su->state.len)
-        eb_put(h, "    uint64_t none_;\n");
-    eb_printf(h, "} %s_%s_state;\n", e->prefix, u->cname);
+    switch (k) {
+    case LK_STATUS:
+        return arena_printf(e->a, "%s_status", e->prefix);
+    case LK_FLAGS:
+        return arena_printf(e->a, "%s_flags_t", e->prefix);
+    case LK_PTR:
+    case LK_REC:
+        return "uint64_t";
+    default:
+        return lir_kind_names[k];
+    }
+}
+
+/* The C spelling of t, followed by `name` (may be ""). */
+static const char *decl(Emit *e, LType t, const char *name, bool cnst)
+{
+    const char *sp = *name ? " " : "";
+    if (t.kind == LK_REC)
+        return arena_printf(e->a, "%s%s%s", t.rec->cname, sp, name);
+    if (t.kind == LK_PTR && t.to == LK_REC)
+        return arena_printf(e->a, "%s%s *%s", cnst ? "const " : "", t.rec->cname, name);
+    if (t.kind == LK_PTR)
+        return arena_printf(e->a, "%s *%s", kind_c(e, t.to == LK_VOID ? LK_U64 : t.to), name);
+    if (t.kind == LK_ENV)
+        return arena_printf(e->a, "struct vrs_env *%s", name);
+    return arena_printf(e->a, "%s%s%s", kind_c(e, t.kind), sp, name);
+}
+
+static void record(Emit *e, const LRec *r)
+{
+    if (e->rec_done[r->id])
+        return;
+    e->rec_done[r->id] = true;
+    EBuf *b = r->pub || e->header_only ? &e->h : &e->c;
+    if (r->unit) {
+        defines(e, r->unit);
+        eb_printf(b, "\n/* %s */ %s\n", r->comment, loc_str(e, r->loc));
+    } else if (r->comment) {
+        eb_put(b, "\n/* ");
+        for (const char *p = r->comment; *p; p++) {
+            if (*p == '\n')
+                eb_put(b, "\n * ");
+            else
+                eb_printf(b, "%c", *p);
+        }
+        eb_put(b, " */\n");
+    }
+    eb_printf(b, "typedef struct %s {\n", r->cname);
+    VEC_FOREACH(const LField *, f, r->fields) {
+        eb_printf(b, "    %s;", decl(e, lt(f->kind == LK_FLAGS ? LK_FLAGS : f->kind), f->name, false));
+        if (f->loc.file)
+            eb_printf(b, " %s", loc_str(e, f->loc));
+        eb_put(b, "\n");
+    }
+    eb_printf(b, "} %s;\n", r->cname);
+    if (!r->unit)
+        return;
+    /* typed accessors of the named slices */
+    const IrUnit *u = r->unit;
     VEC_FOREACH(const SField *, f, u->su->state) {
         VEC_FOREACH(const SSlice *, s, f->slices) {
             if (s->implicit)
                 continue;
             const char *n = upper(e->a, arena_printf(e->a, "%s_%s_%s_%s", e->prefix, u->cname,
                                                      f->name, s->name));
-            eb_printf(h, "static inline uint64_t %s_%s_%s_%s(const %s_%s_state *s)\n{\n"
+            eb_printf(b, "static inline uint64_t %s_%s_%s_%s(const %s *s)\n{\n"
                          "    return (s->%s & %s_MASK) >> %s_SHIFT;\n}\n",
-                      e->prefix, u->cname, f->name, s->name, e->prefix, u->cname, f->name, n, n);
+                      e->prefix, u->cname, f->name, s->name, r->cname, f->name, n, n);
         }
     }
 }
 
-/* FN(...) opening: declaration in the header, definition in the source
- * (or `static inline` in the header-only mode). */
-void fn_open(Emit *e, const char *ret, const char *name, const char *args, Loc loc)
+/* ---- expressions ------------------------------------------------------------------------ */
+
+static void ex(Emit *e, EBuf *b, const LExpr *x, bool top);
+
+static bool wide_kind(LKind k)
 {
-    if (e->header_only) {
-        eb_printf(&e->c, "\n%s\nstatic inline %s %s(%s)\n{\n", loc_str(e, loc), ret, name, args);
-    } else {
-        eb_printf(&e->h, "%s %s(%s);\n", ret, name, args);
-        eb_printf(&e->c, "\n%s\n%s %s(%s)\n{\n", loc_str(e, loc), ret, name, args);
-    }
+    return k == LK_U64 || k == LK_FLAGS;
 }
 
-/* Does move m (interface bits -> state bits) come from io's read actions? */
-static bool from_io(const SFieldIO *io, const SMove *m)
+static bool wide(const LExpr *x)
 {
-    VEC_FOREACH(const SMove *, mm, io->reads)
-        if (strcmp(mm->dst.field->name, m->src.field->name) == 0 && mm->dst.lo == m->src.lo
-            && mm->dst.hi == m->src.hi)
-            return true;
-    return false;
+    return x->kind != LE_NUM && (x->ty.kind == LK_U64 || x->ty.kind == LK_FLAGS);
 }
 
-/* The one interface field a unit's whole state is read from, if there is
- * one: then the state decodes from one raw value (NAME_U_decode), and a
- * choice of variants over the same entry reads it once. */
-const SFieldIO *single_read(const IrUnit *u)
+static void num(Emit *e, EBuf *b, const LExpr *x, bool w)
 {
-    const SFieldIO *one = NULL;
-    VEC_FOREACH(const IrStateRead *, r, u->reads) {
-        if (r->ios.len != 1)
-            return NULL;
-        if (one && one != r->ios.items[0])
-            return NULL;
-        one = r->ios.items[0];
-    }
-    return one && one->field->kind != FIELD_INSTR ? one : NULL;
-}
-
-/* st->F |= bits of raw, for the moves of one interface field. */
-static void decode_moves(Emit *e, EBuf *c, const IrStateRead *r, const SFieldIO *io,
-                         const char *indent)
-{
-    /* moves that keep bit positions collapse into one mask */
-    uint64_t same = 0;
-    VEC_FOREACH(const SMove *, m, r->moves)
-        if (from_io(io, m) && m->src.lo == m->dst.lo && m->src.hi == m->dst.hi)
-            same |= mask_of(m->src.hi - m->src.lo) << m->src.lo;
-    if (same)
-        eb_printf(c, "%sst->%s |= raw & UINT64_C(0x%" PRIx64 "); %s\n", indent, r->field->name, same,
-                  loc_str(e, io->field->loc));
-    VEC_FOREACH(const SMove *, m, r->moves) {
-        if (!from_io(io, m) || (m->src.lo == m->dst.lo && m->src.hi == m->dst.hi))
-            continue;
-        unsigned w = m->src.hi - m->src.lo;
-        unsigned dw = m->dst.hi - m->dst.lo;
-        if (dw < w)
-            w = dw;
-        eb_printf(c, "%sst->%s |= ((raw >> %u) & 0x%" PRIx64 "u) << %u; %s\n", indent,
-                  r->field->name, m->src.lo, mask_of(w), m->dst.lo, loc_str(e, m->loc));
-    }
-}
-
-static void fn_load(Emit *e, const IrUnit *u)
-{
-    EBuf *c = &e->c;
-    const SFieldIO *one = single_read(u);
-    if (one) {
-        /* decode: static inline in the header, used by load and the walks */
-        EBuf *h = &e->h;
-        eb_printf(h, "static inline void %s_%s_decode(uint64_t raw, %s_%s_state *st)\n{\n",
-                  e->prefix, u->cname, e->prefix, u->cname);
-        VEC_FOREACH(const IrStateRead *, r, u->reads) {
-            eb_printf(h, "    st->%s = 0;\n", r->field->name);
-            decode_moves(e, h, r, one, "    ");
-        }
-        eb_put(h, "    (void)raw;\n}\n");
-    }
-    const char *n = arena_printf(e->a, "%s_%s_load", e->prefix, u->cname);
-    fn_open(e, "void", n, arena_printf(e->a, "struct vrs_env *env%s, %s_%s_state *st",
-                                       param_decl(e, u), e->prefix, u->cname), u->loc);
-    if (!u->params.len)
-        eb_put(c, "    (void)env;\n");
-    if (one) {
-        eb_printf(c, "    %s_%s_decode(%s, st);\n}\n", e->prefix, u->cname, io_read(e, one->field, ""));
+    uint64_t v = x->num;
+    switch (x->ty.kind) {
+    case LK_STATUS: {
+        static const char *const st[] = { "OK", "EINVAL", "EEXIST", "ENOENT", "ENOMEM" };
+        if (v < 5)
+            eb_printf(b, "%s_%s", e->P, st[v]);
+        else
+            eb_printf(b, "%s_RETRY_", e->P);
         return;
     }
-    VEC_FOREACH(const IrStateRead *, r, u->reads) {
-        eb_printf(c, "    st->%s = 0;\n", r->field->name);
-        VEC_FOREACH(const SFieldIO *, io, r->ios) {
-            eb_printf(c, "    {\n        uint64_t raw = %s;\n", io_read(e, io->field, ""));
-            decode_moves(e, c, r, io, "        ");
-            eb_put(c, "        (void)raw;\n    }\n");
-        }
-    }
-    if (!u->su->state.len)
-        eb_put(c, "    st->none_ = 0;\n");
-    eb_put(c, "}\n");
-}
-
-static void fn_bool(Emit *e, const IrUnit *u, const char *what, const Sx *x, bool with_flags,
-                    Loc loc)
-{
-    const char *n = arena_printf(e->a, "%s_%s_%s", e->prefix, u->cname, what);
-    const char *args = arena_printf(e->a, "const %s_%s_state *st%s%s", e->prefix, u->cname,
-                                    param_decl(e, u), with_flags ? arena_printf(e->a, ", %s_flags_t flgs", e->prefix) : "");
-    fn_open(e, "bool", n, args, loc);
-    EBuf *c = &e->c;
-    eb_put(c, "    (void)st;\n");
-    VEC_FOREACH(const char *, p, u->params)
-        eb_printf(c, "    (void)%s;\n", p);
-    if (with_flags)
-        eb_put(c, "    (void)flgs;\n");
-    ExCtx cx = { "st->", "va", "" };
-    eb_put(c, "    return ");
-    if (x)
-        emit_expr(e, c, x, &cx);
-    else
-        eb_put(c, "1");
-    eb_put(c, ";\n}\n");
-}
-
-static void fn_translate(Emit *e, const IrUnit *u)
-{
-    const char *n = arena_printf(e->a, "%s_%s_translate", e->prefix, u->cname);
-    fn_open(e, "bool", n, arena_printf(e->a, "const %s_%s_state *st%s, uint64_t va, uint64_t *pa",
-                                       e->prefix, u->cname, param_decl(e, u)),
-            u->su->ast ? u->loc : u->loc);
-    EBuf *c = &e->c;
-    eb_put(c, "    (void)st;\n    (void)va;\n");
-    VEC_FOREACH(const char *, p, u->params)
-        eb_printf(c, "    (void)%s;\n", p);
-    ExCtx cx = { "st->", "va", "" };
-    VEC_FOREACH(const Sx *, x, u->pre) {
-        eb_put(c, "    if (!");
-        emit_expr(e, c, x, &cx);
-        eb_put(c, ")\n        return false;\n");
-    }
-    eb_put(c, "    *pa = ");
-    emit_expr(e, c, u->translate, &cx);
-    eb_put(c, ";\n    return true;\n}\n");
-}
-
-static void fn_decode(Emit *e, const IrUnit *u)
-{
-    const char *n = arena_printf(e->a, "%s_%s_flags", e->prefix, u->cname);
-    fn_open(e, arena_printf(e->a, "%s_flags_t", e->prefix), n,
-            arena_printf(e->a, "const %s_%s_state *st", e->prefix, u->cname), u->loc);
-    EBuf *c = &e->c;
-    eb_printf(c, "    %s_flags_t f = 0;\n    (void)st;\n", e->prefix);
-    ExCtx cx = { "st->", "va", "" };
-    VEC_FOREACH(const Sx *, x, u->flag_decode) {
-        if (!x)
-            continue;
-        eb_printf(c, "    f |= (%s_flags_t)(", e->prefix);
-        emit_expr(e, c, x, &cx);
-        eb_printf(c, ") << %d;   /* %s */\n", x_i, (const char *)e->ir->flags.items[x_i]);
-    }
-    eb_put(c, "    return f;\n}\n");
-}
-
-/* resolve: what this one unit makes of va, read from the hardware: its
- * output address and the flags it grants, or false if it does not map va */
-static void fn_resolve(Emit *e, const IrUnit *u)
-{
-    const char *n = arena_printf(e->a, "%s_%s_resolve", e->prefix, u->cname);
-    fn_open(e, "bool", n, arena_printf(e->a, "struct vrs_env *env%s, uint64_t va, uint64_t *pa, %s_flags_t *flags",
-                                       param_decl(e, u), e->prefix), u->loc);
-    eb_printf(&e->c, "    %s_%s_state st;\n    uint64_t t;\n    %s_%s_load(env%s, &st);\n"
-                     "    if (!%s_%s_valid(&st%s) || !%s_%s_translate(&st%s, va, &t))\n        return false;\n"
-                     "    *pa = t;\n    *flags = %s_%s_flags(&st);\n    return true;\n}\n",
-              e->prefix, u->cname, e->prefix, u->cname, param_args(e, u), e->prefix, u->cname,
-              param_args(e, u), e->prefix, u->cname, param_args(e, u), e->prefix, u->cname);
-}
-
-static const char *op_args(Emit *e, SynthOpKind k)
-{
-    switch (k) {
-    case SYN_MAP:
-        return arena_printf(e->a, "uint64_t va, uint64_t sz, %s_flags_t flgs, uint64_t pa", e->prefix);
-    case SYN_UNMAP:
-        return "uint64_t va, uint64_t sz";
+    case LK_BOOL:
+        eb_put(b, v ? "true" : "false");
+        return;
+    case LK_PTR:
+        eb_put(b, "NULL");
+        return;
     default:
-        return arena_printf(e->a, "uint64_t va, uint64_t sz, %s_flags_t flgs", e->prefix);
+        break;
+    }
+    if (w || v > 0xffffffffu)
+        eb_printf(b, v < 10 ? "UINT64_C(%" PRIu64 ")" : "UINT64_C(0x%" PRIx64 ")", v);
+    else
+        eb_printf(b, v < 10 ? "%" PRIu64 : "0x%" PRIx64 "u", v);
+}
+
+/* An operand that must be 64 bits wide in C (a shift's left side, ~). */
+static void ex_wide(Emit *e, EBuf *b, const LExpr *x)
+{
+    if (x->kind == LE_NUM)
+        num(e, b, x, true);
+    else if (wide(x))
+        ex(e, b, x, false);
+    else {
+        eb_put(b, "(uint64_t)");
+        ex(e, b, x, false);
     }
 }
 
-static const char *op_call_args(SynthOpKind k)
+static bool arith(BinOp op)
 {
-    return k == SYN_MAP ? "va, sz, flgs, pa" : k == SYN_UNMAP ? "va, sz" : "va, sz, flgs";
-}
-
-/* (void) for every argument of an operation's function: a program or a
- * check need not use them all. */
-static void unused_args(Emit *e, const IrUnit *u, SynthOpKind k)
-{
-    EBuf *c = &e->c;
-    eb_put(c, "    (void)env;\n    (void)va;\n    (void)sz;\n");
-    if (k != SYN_UNMAP)
-        eb_put(c, "    (void)flgs;\n");
-    if (k == SYN_MAP)
-        eb_put(c, "    (void)pa;\n");
-    VEC_FOREACH(const char *, q, u->params)
-        eb_printf(c, "    (void)%s;\n", q);
-}
-
-/* The requires of a program (and the implicit ranges), as a predicate:
- * the range driver asks it before it changes anything. */
-static void fn_ok(Emit *e, const IrUnit *u, SynthOpKind k)
-{
-    const SynthProg *p = u->prog[k];
-    const char *n = arena_printf(e->a, "%s_%s_%s_ok", e->prefix, u->cname, synth_op_names[k]);
-    fn_open(e, "bool", n, arena_printf(e->a, "struct vrs_env *env%s, %s", param_decl(e, u), op_args(e, k)),
-            p->method->loc);
-    EBuf *c = &e->c;
-    ExCtx cx = { "st.", "va", "" };
-    bool needs_state = false;
-    VEC_FOREACH(const Sx *, a, p->goals.assumes)
-        needs_state |= sx_mentions(a, SX_STATE);
-    unused_args(e, u, k);
-    if (needs_state)
-        eb_printf(c, "    %s_%s_state st;\n    %s_%s_load(env%s, &st);\n", e->prefix, u->cname,
-                  e->prefix, u->cname, param_args(e, u));
-    VEC_FOREACH(const Sx *, a, p->goals.assumes) {
-        const Loc *l = p->goals.assume_locs.items[a_i];
-        eb_put(c, "    if (!");
-        emit_expr(e, c, a, &cx);
-        eb_printf(c, ") %s\n        return false;\n", loc_str(e, *l));
+    switch (op) {
+    case OP_ADD:
+    case OP_SUB:
+    case OP_MUL:
+    case OP_BOR:
+    case OP_BXOR:
+    case OP_BAND:
+        return true;
+    default:
+        return false;
     }
-    eb_put(c, "    return true;\n}\n");
 }
 
-/* A proven program: argument checks, then the operations. */
-static void fn_prog(Emit *e, const IrUnit *u, SynthOpKind k)
+static void ex_bin(Emit *e, EBuf *b, const LExpr *x, bool top)
 {
-    const SynthProg *p = u->prog[k];
-    fn_ok(e, u, k);
-    const char *n = arena_printf(e->a, "%s_%s_%s", e->prefix, u->cname, synth_op_names[k]);
-    const char *args = arena_printf(e->a, "struct vrs_env *env%s, %s", param_decl(e, u), op_args(e, k));
-    EBuf *c = &e->c;
-    /* the operations alone (`_do`), for the range driver, which has checked
-     * the arguments already; then the checked, exported function */
-    eb_printf(c, "\n%s\nstatic inline void %s_do(%s)\n{\n", loc_str(e, p->method->loc), n, args);
-    unused_args(e, u, k);
-    /* locals of the interface fields the program touches */
-    VEC_FOREACH(const SFieldIO *, io, u->io) {
-        bool used = false;
-        VEC_FOREACH(const SOp *, op, p->ops)
-            used |= op->io == io && op->kind != SOP_BARRIER;
-        if (used && io->field->kind != FIELD_INSTR)
-            eb_printf(c, "    uint64_t l_%s = 0;\n", io->field->name);
-    }
-    VEC_FOREACH(const SOp *, op, p->ops) {
-        const SField *f = op->io ? op->io->field : NULL;
-        const char *l = loc_str(e, op->loc);
-        switch (op->kind) {
-        case SOP_ZERO:
-            eb_printf(c, "    l_%s = 0; %s\n", f->name, l);
-            break;
-        case SOP_READ:
-            if (f->kind == FIELD_INSTR)
-                eb_printf(c, "    %s %s\n", io_write(e, f, "", ""), l);
-            else
-                eb_printf(c, "    l_%s = %s; %s\n", f->name, io_read(e, f, ""), l);
-            break;
-        case SOP_SET: {
-            uint64_t m = mask_of(op->hi - op->lo);
-            eb_printf(c, "    l_%s = (l_%s & ~(UINT64_C(0x%" PRIx64 ") << %u)) | ((", f->name,
-                      f->name, m, op->lo);
-            ExCtx vx = { "st.", "va", "" };
-            emit_expr(e, c, op->value, &vx);
-            eb_printf(c, " & UINT64_C(0x%" PRIx64 ")) << %u); %s\n", m, op->lo, l);
-            break;
-        }
-        case SOP_WRITE:
-            if (f->kind == FIELD_INSTR)
-                eb_printf(c, "    %s %s\n", io_write(e, f, "", ""), l);
-            else
-                eb_printf(c, "    %s %s\n", io_write(e, f, "", arena_printf(e->a, "l_%s", f->name)), l);
-            break;
-        case SOP_BARRIER:
-            eb_printf(c, "    vrs_barrier(env); %s\n", l);
-            break;
-        }
-    }
-    eb_put(c, "}\n");
-    fn_open(e, arena_printf(e->a, "%s_status", e->prefix), n, args, p->method->loc);
-    eb_printf(c, "    if (!%s_ok(env%s, %s))\n        return %s_EINVAL;\n", n, param_args(e, u),
-              op_call_args(k), e->P);
-    eb_printf(c, "    %s_do(env%s, %s);\n    return %s_OK;\n}\n", n, param_args(e, u), op_call_args(k),
-              e->P);
-}
-
-static void fn_init(Emit *e, const IrUnit *u)
-{
-    const char *n = arena_printf(e->a, "%s_%s_init", e->prefix, u->cname);
-    fn_open(e, "void", n, arena_printf(e->a, "struct vrs_env *env%s", param_decl(e, u)), u->loc);
-    EBuf *c = &e->c;
-    eb_put(c, "    (void)env;\n");
-    VEC_FOREACH(const SFieldIO *, io, u->io) {
-        if (io->field->kind == FIELD_INSTR || !io->writes.len)
-            continue;
-        eb_printf(c, "    %s %s\n", io_write(e, io->field, "", "0"), loc_str(e, io->field->loc));
-    }
-    eb_put(c, "}\n");
-}
-
-static void unit_code(Emit *e, const IrUnit *u)
-{
-    if (u->kind != IR_SEGMENT)
+    switch (x->op) {
+    case OP_IMPLIES:
+        eb_put(b, top ? "!" : "(!");
+        ex(e, b, x->a, false);
+        eb_put(b, " || ");
+        ex(e, b, x->b, false);
+        eb_put(b, top ? "" : ")");
         return;
-    defines(e, u);
-    state_struct(e, u);
-    fn_load(e, u);
-    fn_init(e, u);
-    fn_bool(e, u, "valid", u->valid, false, u->loc);
-    fn_translate(e, u);
-    fn_bool(e, u, "matchflags", u->matchflags, true, u->loc);
-    fn_decode(e, u);
-    fn_resolve(e, u);
-    for (int k = 0; k < SYN_COUNT; k++)
-        if (u->prog[k])
-            fn_prog(e, u, (SynthOpKind)k);
+    case OP_SHL:
+    case OP_SHR:
+        if (x->b->kind == LE_NUM && x->b->num < 64) {
+            eb_put(b, top ? "" : "(");
+            if (x->op == OP_SHL)
+                ex_wide(e, b, x->a);
+            else
+                ex(e, b, x->a, false);
+            eb_printf(b, " %s %" PRIu64, x->op == OP_SHL ? "<<" : ">>", x->b->num);
+            eb_put(b, top ? "" : ")");
+            return;
+        }
+        eb_printf(b, "%s_%s(", e->prefix, x->op == OP_SHL ? "shl" : "shr");
+        ex(e, b, x->a, true);
+        eb_put(b, ", ");
+        ex(e, b, x->b, true);
+        eb_put(b, ")");
+        return;
+    case OP_DIV:
+    case OP_MOD:
+        eb_printf(b, "%s_%s(", e->prefix, x->op == OP_DIV ? "div" : "mod");
+        ex(e, b, x->a, true);
+        eb_put(b, ", ");
+        ex(e, b, x->b, true);
+        eb_put(b, ")");
+        return;
+    default:
+        break;
+    }
+    eb_put(b, top ? "" : "(");
+    /* a 64-bit operation on narrow operands (bool, int, literals) widens
+     * its left side first */
+    if (arith(x->op) && !wide(x->a) && !wide(x->b))
+        ex_wide(e, b, x->a);
+    else
+        ex(e, b, x->a, false);
+    eb_printf(b, " %s ", binop_spelling[x->op]);
+    ex(e, b, x->b, false);
+    eb_put(b, top ? "" : ")");
 }
 
+static const char *slot_name(const Emit *e, int s)
+{
+    return ((const LSlot *)e->fn->slots.items[s])->name;
+}
+
+static void args(Emit *e, EBuf *b, LExpr *const *a, int from, int n)
+{
+    for (int i = from; i < n; i++) {
+        if (i > from)
+            eb_put(b, ", ");
+        ex(e, b, a[i], true);
+    }
+}
+
+static void ex_env(Emit *e, EBuf *b, const LExpr *x)
+{
+    unsigned bits = x->width * 8;
+    switch (x->env) {
+    case LENV_MEM_READ:
+        eb_printf(b, "vrs_mem_read%u(", bits);
+        args(e, b, x->args, 0, 2);
+        break;
+    case LENV_MEM_WRITE:
+        eb_printf(b, "vrs_mem_write%u(", bits);
+        args(e, b, x->args, 0, 2);
+        eb_printf(b, ", (uint%u_t)", bits);
+        ex(e, b, x->args[2], false);
+        break;
+    case LENV_MMIO_READ:
+        eb_put(b, "vrs_mmio_read(");
+        args(e, b, x->args, 0, 2);
+        eb_printf(b, ", %u", x->width);
+        break;
+    case LENV_MMIO_WRITE:
+        eb_put(b, "vrs_mmio_write(");
+        args(e, b, x->args, 0, 2);
+        eb_printf(b, ", %u, ", x->width);
+        ex(e, b, x->args[2], true);
+        break;
+    case LENV_REG_READ:
+    case LENV_REG_WRITE:
+        eb_printf(b, "vrs_reg_%s(", x->env == LENV_REG_READ ? "read" : "write");
+        ex(e, b, x->args[0], true);
+        eb_printf(b, ", %s_REG_%s", e->P,
+                  x->id < (unsigned)e->ir->regs.len ? reg_name(e, e->ir->regs.items[x->id]) : "NONE");
+        if (x->env == LENV_REG_WRITE) {
+            eb_put(b, ", ");
+            ex(e, b, x->args[1], true);
+        }
+        break;
+    case LENV_INSTR:
+        eb_put(b, "vrs_instr(");
+        ex(e, b, x->args[0], true);
+        eb_printf(b, ", %s_INSTR_%s", e->P,
+                  x->id < (unsigned)e->ir->instrs.len ? instr_name(e, e->ir->instrs.items[x->id]) : "NONE");
+        break;
+    default:
+        eb_printf(b, "vrs_%s(", lir_env_names[x->env]);
+        args(e, b, x->args, 0, x->nargs);
+        break;
+    }
+    eb_put(b, ")");
+}
+
+static void ex(Emit *e, EBuf *b, const LExpr *x, bool top)
+{
+    switch (x->kind) {
+    case LE_NUM:
+        num(e, b, x, false);
+        return;
+    case LE_SLOT:
+        eb_put(b, slot_name(e, x->slot));
+        return;
+    case LE_FIELD: {
+        const char *f = ((const LField *)x->a->ty.rec->fields.items[x->field])->name;
+        if (x->a->kind == LE_ADDR) {
+            ex(e, b, x->a->a, false);
+            eb_printf(b, ".%s", f);
+        } else {
+            ex(e, b, x->a, false);
+            eb_printf(b, "%s%s", x->a->ty.kind == LK_PTR ? "->" : ".", f);
+        }
+        return;
+    }
+    case LE_DEREF:
+        if (x->a->kind == LE_ADDR) {
+            ex(e, b, x->a->a, top);
+            return;
+        }
+        eb_put(b, "*");
+        ex(e, b, x->a, false);
+        return;
+    case LE_ADDR:
+        eb_put(b, "&");
+        ex(e, b, x->a, false);
+        return;
+    case LE_BIN:
+        ex_bin(e, b, x, top);
+        return;
+    case LE_UN:
+        if (x->uop == OP_NOT) {
+            eb_put(b, "!");
+            ex(e, b, x->a, false);
+        } else {
+            eb_put(b, "~");
+            ex_wide(e, b, x->a);
+        }
+        return;
+    case LE_ITE:
+        eb_put(b, top ? "" : "(");
+        ex(e, b, x->a, false);
+        /* literal arms of a 64-bit choice are 64-bit */
+        eb_put(b, " ? ");
+        if (x->b->kind == LE_NUM && wide_kind(x->ty.kind))
+            num(e, b, x->b, true);
+        else
+            ex(e, b, x->b, false);
+        eb_put(b, " : ");
+        if (x->c->kind == LE_NUM && wide_kind(x->ty.kind))
+            num(e, b, x->c, true);
+        else
+            ex(e, b, x->c, false);
+        eb_put(b, top ? "" : ")");
+        return;
+    case LE_LOG2:
+        eb_printf(b, "%s_log2(", e->prefix);
+        ex(e, b, x->a, true);
+        eb_put(b, ")");
+        return;
+    case LE_CALL:
+        eb_printf(b, "%s(", x->fn->name);
+        args(e, b, x->args, 0, x->nargs);
+        eb_put(b, ")");
+        return;
+    case LE_ENV:
+        ex_env(e, b, x);
+        return;
+    }
+}
+
+/* ---- statements ------------------------------------------------------------------------- */
+
+static void back_link(Emit *e, EBuf *b, Loc l)
+{
+    if (l.file && l.first_line != e->last_line) {
+        eb_printf(b, " %s", loc_str(e, l));
+        e->last_line = l.first_line;
+    }
+}
+
+static void block(Emit *e, EBuf *b, const PtrVec *blk, int ind);
+
+static void stmt(Emit *e, EBuf *b, const LStmt *s, int ind)
+{
+    if (s->comment)
+        eb_printf(b, "%*s/* %s */\n", ind * 4, "", s->comment);
+    eb_printf(b, "%*s", ind * 4, "");
+    switch (s->kind) {
+    case LS_ASSIGN:
+        ex(e, b, s->lhs, true);
+        eb_put(b, " = ");
+        ex(e, b, s->rhs, true);
+        eb_put(b, ";");
+        back_link(e, b, s->loc);
+        eb_put(b, "\n");
+        return;
+    case LS_EXPR:
+        if (s->rhs->kind == LE_CALL && s->rhs->fn->ret.kind != LK_VOID)
+            eb_put(b, "(void)");
+        ex(e, b, s->rhs, true);
+        eb_put(b, ";");
+        back_link(e, b, s->loc);
+        eb_put(b, "\n");
+        return;
+    case LS_BREAK:
+        eb_put(b, "break;\n");
+        return;
+    case LS_RETURN:
+        eb_put(b, "return");
+        if (s->rhs) {
+            eb_put(b, " ");
+            ex(e, b, s->rhs, true);
+        }
+        eb_put(b, ";");
+        back_link(e, b, s->loc);
+        eb_put(b, "\n");
+        return;
+    case LS_IF:
+    case LS_WHILE: {
+        eb_put(b, s->kind == LS_IF ? "if (" : "while (");
+        ex(e, b, s->rhs, true);
+        eb_put(b, ")");
+        const LStmt *only = s->body.len == 1 ? s->body.items[0] : NULL;
+        bool simple = only && !s->els.len && only->kind != LS_IF && only->kind != LS_WHILE && !only->comment;
+        if (simple) {
+            back_link(e, b, s->loc);
+            eb_put(b, "\n");
+            stmt(e, b, only, ind + 1);
+            return;
+        }
+        eb_put(b, " {");
+        back_link(e, b, s->loc);
+        eb_put(b, "\n");
+        block(e, b, &s->body, ind + 1);
+        if (s->els.len) {
+            eb_printf(b, "%*s} else {\n", ind * 4, "");
+            block(e, b, &s->els, ind + 1);
+        }
+        eb_printf(b, "%*s}\n", ind * 4, "");
+        return;
+    }
+    }
+}
+
+static void block(Emit *e, EBuf *b, const PtrVec *blk, int ind)
+{
+    VEC_FOREACH(const LStmt *, s, *blk)
+        stmt(e, b, s, ind);
+}
+
+/* ---- functions -------------------------------------------------------------------------- */
+
+/* Slots read anywhere (not only assigned). */
+static void uses_expr(const LExpr *x, bool *used)
+{
+    if (!x)
+        return;
+    if (x->kind == LE_SLOT)
+        used[x->slot] = true;
+    uses_expr(x->a, used);
+    uses_expr(x->b, used);
+    uses_expr(x->c, used);
+    for (int i = 0; i < x->nargs; i++)
+        uses_expr(x->args[i], used);
+}
+
+static void uses_block(const PtrVec *blk, bool *used)
+{
+    VEC_FOREACH(const LStmt *, s, *blk) {
+        if (s->lhs && s->lhs->kind != LE_SLOT)
+            uses_expr(s->lhs, used);
+        uses_expr(s->rhs, used);
+        uses_block(&s->body, used);
+        uses_block(&s->els, used);
+    }
+}
+
+/* Functions called before they are defined. */
+static void calls_expr(const LExpr *x, PtrVec *out, Arena *a)
+{
+    if (!x)
+        return;
+    if (x->kind == LE_CALL)
+        vec_push(a, out, x->fn);
+    calls_expr(x->a, out, a);
+    calls_expr(x->b, out, a);
+    calls_expr(x->c, out, a);
+    for (int i = 0; i < x->nargs; i++)
+        calls_expr(x->args[i], out, a);
+}
+
+static void calls_block(const PtrVec *blk, PtrVec *out, Arena *a)
+{
+    VEC_FOREACH(const LStmt *, s, *blk) {
+        calls_expr(s->lhs, out, a);
+        calls_expr(s->rhs, out, a);
+        calls_block(&s->body, out, a);
+        calls_block(&s->els, out, a);
+    }
+}
+
+static const char *signature(Emit *e, const LFn *f)
+{
+    char *s = arena_strdup(e->a, "");
+    for (int i = 0; i < f->nparams; i++) {
+        const LSlot *p = f->slots.items[i];
+        s = arena_printf(e->a, "%s%s%s", s, i ? ", " : "", decl(e, p->ty, p->name, p->cnst));
+    }
+    return arena_printf(e->a, "%s(%s)", decl(e, f->ret, f->name, false), f->nparams ? s : "void");
+}
+
+static bool is_static(const Emit *e, const LFn *f)
+{
+    return f->link != LINK_EXPORT || e->header_only;
+}
+
+static EBuf *home(Emit *e, const LFn *f)
+{
+    return f->link == LINK_HEADER || e->header_only ? &e->h : &e->c;
+}
+
+static void prototype(Emit *e, const LFn *f)
+{
+    if (e->declared[f->id])
+        return;
+    e->declared[f->id] = true;
+    EBuf *b = f->link == LINK_EXPORT && !e->header_only ? &e->h : home(e, f);
+    eb_printf(b, "%s%s;\n", is_static(e, f) ? "static inline " : "", signature(e, f));
+}
+
+static void function(Emit *e, const LFn *f)
+{
+    /* the records it uses are complete before it */
+    for (int i = 0; i < f->slots.len; i++) {
+        const LSlot *s = f->slots.items[i];
+        if (s->ty.rec)
+            record(e, s->ty.rec);
+    }
+    PtrVec callees = { 0 };
+    calls_block(&f->body, &callees, e->a);
+    VEC_FOREACH(const LFn *, g, callees)
+        if (g->id > f->id)
+            prototype(e, g);
+    if (f->link == LINK_EXPORT && !e->header_only)
+        prototype(e, f);
+    EBuf *b = home(e, f);
+    e->fn = f;
+    e->last_line = f->loc.first_line;
+    eb_put(b, "\n");
+    if (f->comment)
+        eb_printf(b, "/* %s */\n", f->comment);
+    eb_printf(b, "%s\n%s%s\n{\n", loc_str(e, f->loc), is_static(e, f) ? "static inline " : "", signature(e, f));
+    bool *used = arena_alloc(e->a, (size_t)f->slots.len + 1);
+    uses_block(&f->body, used);
+    for (int i = f->nparams; i < f->slots.len; i++) {
+        const LSlot *s = f->slots.items[i];
+        if (s->noinit)
+            eb_printf(b, "    %s;\n", decl(e, s->ty, s->name, false));
+        else if (s->ty.kind == LK_REC)
+            eb_printf(b, "    %s = { 0 };\n", decl(e, s->ty, s->name, false));
+        else
+            eb_printf(b, "    %s = 0;\n", decl(e, s->ty, s->name, false));
+    }
+    for (int i = 0; i < f->slots.len; i++)
+        if (!used[i])
+            eb_printf(b, "    (void)%s;\n", ((const LSlot *)f->slots.items[i])->name);
+    block(e, b, &f->body, 1);
+    eb_put(b, "}\n");
+}
+
+/* ---- files ------------------------------------------------------------------------------ */
 /* ---- files ---------------------------------------------------------------------------- */
 
 static const char banner[] =
@@ -779,20 +804,67 @@ static bool write_files(Diag *d, Arena *a, const char **paths, const EBuf **bufs
     return ok;
 }
 
-bool emitc_write(const IrProgram *ir, Diag *d, const char *dir, bool header_only)
+
+static void aliases(Emit *e)
+{
+    EBuf *h = &e->h;
+    VEC_FOREACH(const IrUnit *, r, e->m->no_driver)
+        eb_printf(h, "\n/* No range driver for root %s: vrsc generates range drivers for roots\n"
+                     " * that are segments whose tables are memory-backed staticmaps of segments\n"
+                     " * or enums of segments (see docs/driver.md). */\n", r->name);
+    if (e->m->roots.len != 1)
+        return;
+    const LRoot *r = e->m->roots.items[0];
+    eb_put(h, "\n");
+    if (r->init)
+        eb_printf(h, "#define %s_init %s_init\n#define %s_fini %s_fini\n", e->prefix, r->name, e->prefix, r->name);
+    eb_printf(h, "typedef %s_ctx %s_ctx;\n", r->name, e->prefix);
+    const char *ops[] = { "map", "unmap", "protect", "resolve" };
+    for (int i = 0; i < 4; i++)
+        eb_printf(h, "#define %s_%s %s_%s\n", e->prefix, ops[i], r->name, ops[i]);
+}
+
+bool emitc_write(const LModule *m, Diag *d, const char *dir, bool header_only)
 {
     Arena a;
     arena_init(&a);
-    Emit e = { .ir = ir, .a = &a, .header_only = header_only, .prefix = ir->prefix };
+    const IrProgram *ir = m->ir;
+    Emit e = { .ir = ir, .m = m, .a = &a, .header_only = header_only, .prefix = ir->prefix };
     e.P = upper(&a, ir->prefix);
+    e.declared = arena_alloc(&a, (size_t)m->fns.len + 1);
+    e.rec_done = arena_alloc(&a, (size_t)m->recs.len + 1);
     header_top(&e);
-    if (!header_only)
+    if (!header_only) {
         eb_printf(&e.c, banner, arena_printf(&a, "%s.c", ir->prefix), ir->spec);
-    if (!header_only)
         eb_printf(&e.c, "#include \"%s.h\"\n", ir->prefix);
-    VEC_FOREACH(const IrUnit *, u, ir->units)
-        unit_code(&e, u);
-    drv_emit(&e);
+    }
+    if (m->roots.len)
+        eb_printf(header_only ? &e.h : &e.c,
+                  "\n#ifndef %s_RETRY_\n#define %s_RETRY_ ((%s_status)99)   /* internal: take the two-pass path */\n#endif\n",
+                  e.P, e.P, e.prefix);
+    /* internal functions nothing reaches (a root's general resolve walk
+     * when the fast path covers it) are left out: C warns about them */
+    bool *live = arena_alloc(&a, (size_t)m->fns.len + 1);
+    VEC_FOREACH(const LFn *, f, m->fns)
+        live[f_i] = f->link != LINK_INTERNAL;
+    for (bool more = true; more;) {
+        more = false;
+        VEC_FOREACH(const LFn *, f, m->fns) {
+            if (!live[f_i])
+                continue;
+            PtrVec callees = { 0 };
+            calls_block(&f->body, &callees, &a);
+            VEC_FOREACH(const LFn *, g, callees)
+                if (!live[g->id])
+                    more = live[g->id] = true;
+        }
+    }
+    VEC_FOREACH(const LFn *, f, m->fns)
+        if (live[f_i])
+            function(&e, f);
+    VEC_FOREACH(const LRec *, r, m->recs)
+        record(&e, r);
+    aliases(&e);
     bool ok = !e.h.oom && !e.c.oom;
     if (!ok)
         diag_plain(d, DIAG_ERROR, "out of memory while generating code");

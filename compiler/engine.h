@@ -44,6 +44,8 @@ void     linterp_free(LInterp *in);
  * 0 and linterp_error says why. */
 uint64_t    linterp_call(LInterp *in, const LFn *f, const uint64_t *args);
 const char *linterp_error(const LInterp *in);   /* NULL: no error */
+/* The statement budget of later top-level calls (default 2^32). */
+void        linterp_set_budget(LInterp *in, uint64_t statements);
 void        linterp_clear_error(LInterp *in);
 
 /* ---- the JIT (jit.c) ---- */

@@ -66,7 +66,7 @@ typedef struct LType {
     const LRec *rec;    /* LK_REC, or LK_PTR to a record */
 } LType;
 
-/* A record: a struct of 64-bit fields. */
+/* A record: a struct of 64-bit fields (LK_U64, LK_FLAGS, or LK_ENV). */
 typedef struct LField {
     const char *name;
     LKind       kind;   /* a scalar kind (LK_ENV allowed) */
@@ -80,6 +80,7 @@ struct LRec {
     const char *comment;    /* printed above it; may be NULL */
     Loc         loc;
     int         id;
+    const IrUnit *unit;     /* a unit's state (NULL: a driver's record) */
 };
 
 /* Env operations: runtime/vrs_env.h. `width` is the access size in bytes
@@ -185,7 +186,14 @@ typedef struct LSlot {
     const char *name;
     LType       ty;
     bool        cnst;   /* a pointer parameter the function only reads */
+    bool        noinit; /* a local the function assigns before any read:
+                           the C printer leaves it uninitialized (a
+                           driver's transaction is not cleared per call) */
 } LSlot;
+
+/* Status values (NAME_status), in the order of the generated enum.
+ * LIR_RETRY is internal to a range driver (NAME_RETRY_). */
+enum { LIR_OK, LIR_EINVAL, LIR_EEXIST, LIR_ENOENT, LIR_ENOMEM, LIR_RETRY = 99 };
 
 struct LFn {
     const char *name;
@@ -197,7 +205,7 @@ struct LFn {
     Loc         loc;
     const char *comment;     /* printed above it; may be NULL */
     int         id;          /* index in the module */
-    bool        recursive;   /* called before its definition: needs a prototype */
+    const IrUnit *unit;      /* the segment it belongs to (per-unit code) */
 };
 
 /* A root's range driver. */
@@ -300,6 +308,14 @@ void lir_dump(FILE *out, const LModule *m);
 
 const LUnitFns *lir_unit_fns(const LModule *m, const IrUnit *u);
 LFn            *lir_find(const LModule *m, const char *name);
+
+/* Interface access (lir_unit.c): reading or writing interface field f of
+ * unit u, whose params (by u->params position) are `params`; the one field
+ * a unit's whole state is read from (NULL: several, or none). */
+LExpr *lir_io_read(LModule *m, LExpr *env, const SField *f, const IrUnit *u, LExpr *const *params);
+LExpr *lir_io_write(LModule *m, LExpr *env, const SField *f, const IrUnit *u, LExpr *const *params,
+                    LExpr *v);
+const SFieldIO *lir_single_read(const IrUnit *u);
 
 /* Lower the IR's units and roots (lir_unit.c, lir_drv.c). */
 LModule *lir_lower(Arena *a, const IrProgram *ir);

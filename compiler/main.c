@@ -25,6 +25,7 @@
 #include "synth.h"
 #include "ir.h"
 #include "emit_c.h"
+#include "lir.h"
 
 #ifndef VRSC_VERSION
 #define VRSC_VERSION "0.1.0"
@@ -52,6 +53,7 @@ typedef struct Options {
     const char  *prefix;      /* build --prefix NAME */
     bool         header_only; /* build --header-only */
     bool         dump_ir;     /* build --dump-ir */
+    bool         dump_lir;    /* build --dump-lir */
     int          max_errors;
     int          argc;        /* after -Werror was taken out */
     PtrVec       include_dirs;
@@ -101,6 +103,7 @@ static const char usage_text[] =
     "      --prefix=NAME      (build) prefix of generated names and files\n"
     "      --header-only      (build) one header of static inline functions\n"
     "      --dump-ir          (build) print the lowered IR instead\n"
+    "      --dump-lir         (build) print the IR's functions (LIR) instead\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n"
     "\n"
@@ -120,7 +123,7 @@ static int parse_options(int argc, char **argv, Options *o, int *status)
 {
     enum { OPT_COLOR = 256, OPT_DUMP_AST, OPT_NO_LOC, OPT_CHECK, OPT_MAX_ERRORS, OPT_WERROR,
            OPT_NO_SEMA, OPT_NO_SMT, OPT_DUMP_SEMA, OPT_FORMAT, OPT_NO_SYNTH, OPT_NO_VERIFY,
-           OPT_NO_TIMES, OPT_UNIT, OPT_TEST_BREAK, OPT_PREFIX, OPT_HEADER_ONLY, OPT_DUMP_IR };
+           OPT_NO_TIMES, OPT_UNIT, OPT_TEST_BREAK, OPT_PREFIX, OPT_HEADER_ONLY, OPT_DUMP_IR, OPT_DUMP_LIR };
     static const struct option longopts[] = {
         { "color", required_argument, NULL, OPT_COLOR },
         { "colour", required_argument, NULL, OPT_COLOR },
@@ -141,6 +144,7 @@ static int parse_options(int argc, char **argv, Options *o, int *status)
         { "prefix", required_argument, NULL, OPT_PREFIX },
         { "header-only", no_argument, NULL, OPT_HEADER_ONLY },
         { "dump-ir", no_argument, NULL, OPT_DUMP_IR },
+        { "dump-lir", no_argument, NULL, OPT_DUMP_LIR },
         { "output", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -231,6 +235,9 @@ static int parse_options(int argc, char **argv, Options *o, int *status)
             break;
         case OPT_DUMP_IR:
             o->dump_ir = true;
+            break;
+        case OPT_DUMP_LIR:
+            o->dump_lir = true;
             break;
         case OPT_FORMAT:
             if (strcmp(optarg, "dot") != 0 && strcmp(optarg, "svg") != 0) {
@@ -441,10 +448,17 @@ static int cmd_build(Options *o, const char *file)
         r = synth_program(c.sp, &syo);
     }
     IrProgram *ir = c.sp && r && !c.d.errors ? ir_lower(c.sp, r, prefix) : NULL;
-    if (ir && !c.d.errors) {
+    LModule *lm = ir && !c.d.errors ? lir_lower(&c.a, ir) : NULL;
+    if (lm && !lir_check(lm, stderr)) {
+        status = EXIT_USAGE;
+        lm = NULL;
+    }
+    if (lm) {
         if (o->dump_ir)
             ir_dump(stdout, ir);
-        else if (!emitc_write(ir, &c.d, o->output, o->header_only))
+        else if (o->dump_lir)
+            lir_dump(stdout, lm);
+        else if (!emitc_write(lm, &c.d, o->output, o->header_only))
             status = EXIT_USAGE;
     }
     return checked_close(&c, status);
@@ -715,7 +729,7 @@ int main(int argc, char **argv)
             status = usage_error("%s", nfiles ? "build takes one file" : "build: no input file");
             goto out;
         }
-        if (!o.output && !o.dump_ir) {
+        if (!o.output && !o.dump_ir && !o.dump_lir) {
             status = usage_error("%s", "build: no output directory (-o DIR)");
             goto out;
         }

@@ -22,7 +22,6 @@
 
 /* A testing hook of lir_interp.c (proposed for engine.h): the statement
  * budget of the next top-level calls, so exhausting it takes no 2^32 steps. */
-void linterp_set_budget(LInterp *in, uint64_t statements);
 
 static int passed, failed;
 

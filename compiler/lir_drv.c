@@ -1,0 +1,1715 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * lir_drv.c - range drivers in LIR: map/unmap/protect/resolve over whole
+ * address ranges for every root of the composition (docs/driver.md).
+ *
+ * Input: the IR's composition (tables, choices, table-pointer and leaf
+ * segments) and the per-unit LIR functions of lir_unit.c. Output, per
+ * root, LIR functions that walk the levels:
+ *   - an entry (a segment, or a choice of segments) is EMPTY, a LEAF of
+ *     one variant, or a TABLE variant pointing at a child table;
+ *   - map takes the largest leaf whose span the piece fills with an aligned
+ *     pa, else goes down a table (allocating it); a different mapping in
+ *     the way is EEXIST, an identical one is accepted;
+ *   - unmap and protect split a partly covered leaf one level down (the
+ *     fresh table is filled with the leaf's mapping, then installed), free
+ *     tables that unmap empties, and batch TLB invalidations;
+ *   - every call runs twice over the same code: a dry run that finds
+ *     conflicts and counts the tables it will need, which are then all
+ *     allocated up front (ENOMEM changes nothing), and the commit, which
+ *     cannot fail. Pre-allocated tables wait in a list threaded through
+ *     their own first word, so the driver needs no memory of its own;
+ *   - a one-page call first tries a straight walk (the fast path), which
+ *     gives up with RETRY before its first write if it would need a table,
+ *     a split or a wider table entry.
+ * Roots whose composition does not fit this shape get the per-unit
+ * functions only (LModule.no_driver).
+ */
+#include <string.h>
+
+#include "lir.h"
+
+#define MAXV 16
+
+/* ---- the shape the driver handles ------------------------------------------------- */
+
+static bool entry_ok(const IrUnit *x, int depth);
+
+static bool table_ok(const IrUnit *t, int depth)
+{
+    return t && t->kind == IR_TABLE && t->elem && t->elem_args.len == t->elem->params.len
+           && t->params.len >= 1 && t->table_bytes && depth < 16 && entry_ok(t->elem, depth + 1);
+}
+
+static bool seg_ok(const IrUnit *s, int depth)
+{
+    if (!s || s->kind != IR_SEGMENT || !s->readable || !s->translate)
+        return false;
+    if (s->child)
+        return s->prog[SYN_MAP] && table_ok(s->child, depth);
+    return s->prog[SYN_MAP] && s->prog[SYN_UNMAP] && s->prog[SYN_PROTECT];
+}
+
+static bool entry_ok(const IrUnit *x, int depth)
+{
+    if (x->kind == IR_SEGMENT)
+        return seg_ok(x, depth);
+    if (x->kind != IR_CHOICE || !x->variants.len || x->variants.len > MAXV)
+        return false;
+    VEC_FOREACH(const IrUnit *, v, x->variants)
+        if (!seg_ok(v, depth) || v->params.len != x->params.len)
+            return false;
+    return true;
+}
+
+/* Variants of an entry: a choice's, or the segment itself. */
+static int variants(const IrUnit *x, const IrUnit **out)
+{
+    int n = 0;
+    if (x->kind == IR_SEGMENT) {
+        out[n++] = x;
+        return n;
+    }
+    VEC_FOREACH(const IrUnit *, v, x->variants)
+        if (n < MAXV)
+            out[n++] = v;
+    return n;
+}
+
+/* Tables reachable from a unit, each once, in walk order. */
+static void collect_tables(const IrUnit *x, const IrUnit **tabs, int *n, int depth)
+{
+    if (!x || depth > 32)
+        return;
+    if (x->kind == IR_TABLE) {
+        for (int i = 0; i < *n; i++)
+            if (tabs[i] == x)
+                return;
+        if (*n < 64)
+            tabs[(*n)++] = x;
+        collect_tables(x->elem, tabs, n, depth + 1);
+        return;
+    }
+    const IrUnit *vs[MAXV];
+    int nv = variants(x, vs);
+    for (int i = 0; i < nv; i++)
+        collect_tables(vs[i]->child, tabs, n, depth + 1);
+}
+
+/* The smallest leaf span under x (log2). */
+static unsigned min_page(const IrUnit *x, int depth)
+{
+    unsigned best = 64;
+    if (x->kind == IR_TABLE)
+        return depth < 16 ? min_page(x->elem, depth + 1) : 64;
+    const IrUnit *vs[MAXV];
+    int nv = variants(x, vs);
+    for (int i = 0; i < nv; i++) {
+        unsigned m = vs[i]->child && depth < 16 ? min_page(vs[i]->child->elem, depth + 1) : vs[i]->inbits;
+        if (m < best)
+            best = m;
+    }
+    return best;
+}
+
+static unsigned max_leaf_out(const IrUnit *x, int depth)
+{
+    unsigned best = 0;
+    if (x->kind == IR_TABLE)
+        return depth < 16 && x->elem ? max_leaf_out(x->elem, depth + 1) : 64;
+    const IrUnit *vs[MAXV];
+    int nv = variants(x, vs);
+    for (int i = 0; i < nv; i++) {
+        unsigned m = vs[i]->child && depth < 16 ? max_leaf_out(vs[i]->child, depth + 1) : vs[i]->outbits;
+        if (m > best)
+            best = m;
+    }
+    return best;
+}
+
+static uint64_t mask_of(unsigned w)
+{
+    return w >= 64 ? UINT64_MAX : ((uint64_t)1 << w) - 1;
+}
+
+/* ---- the driver's records and names ------------------------------------------------- */
+
+/* Transaction fields. */
+enum { TX_ENV, TX_COMMIT, TX_FOUND, TX_TLB_LO, TX_TLB_HI, TX_CLEARED, TX_HINT, TX_ROOT_RAW,
+       TX_ROOT_CACHED, TX_ROOT_CHANGED, TX_NEED0 };
+
+/* The walk functions of one entry or table. */
+typedef struct Walk {
+    const IrUnit *u;
+    LFn *rmap, *runmap, *rresolve, *empty;
+} Walk;
+
+typedef struct Drv {
+    LModule       *m;
+    Arena         *a;
+    const IrUnit  *root;
+    const char    *R;          /* the root's function prefix: x86_64_x8664_cr3_drv */
+    const IrUnit  *tabs[64];
+    int            ntabs;
+    Walk           walks[128];
+    int            nwalks;
+    LRec          *tx, *ctx;
+    int            ctx_env, ctx_params[64], ctx_raw, ctx_cached;
+    bool           root_cache;  /* the context caches the root register */
+    const SField  *root_field;  /* that register */
+    LFn           *tlb, *flush, *prealloc, *release, *range_ok;
+    LFn           *fast[4];     /* map, unmap, protect, resolve (NULL: none) */
+    LRoot         *lr;
+} Drv;
+
+static int tab_id(const Drv *d, const IrUnit *t)
+{
+    for (int i = 0; i < d->ntabs; i++)
+        if (d->tabs[i] == t)
+            return i;
+    return 0;
+}
+
+static int tx_need(const Drv *d, int tab)
+{
+    (void)d;
+    return TX_NEED0 + tab;
+}
+
+static int tx_pool(const Drv *d, int tab)
+{
+    return TX_NEED0 + (d->ntabs ? d->ntabs : 1) + tab;
+}
+
+static const LUnitFns *ufns(Drv *d, const IrUnit *u)
+{
+    return lir_unit_fns(d->m, u);
+}
+
+/* Is t ever freed (some entry pointing at it can be unmapped)? Only then
+ * does it need an emptiness check. */
+static bool table_freed(const Drv *d, const IrUnit *t)
+{
+    VEC_FOREACH(const IrUnit *, u, d->m->ir->units)
+        if (u->kind == IR_SEGMENT && u->child == t && u->prog[SYN_UNMAP])
+            return true;
+    return false;
+}
+
+static Walk *walk_of(Drv *d, const IrUnit *u)
+{
+    for (int i = 0; i < d->nwalks; i++)
+        if (d->walks[i].u == u)
+            return &d->walks[i];
+    return NULL;
+}
+
+/* A function of the driver: R_unit_what. */
+static LFn *dfn(Drv *d, const IrUnit *u, const char *what, LKind ret)
+{
+    const char *n = u ? arena_printf(d->a, "%s_%s_%s", d->R, u->cname, what) : arena_printf(d->a, "%s_%s", d->R, what);
+    return lir_fn(d->m, n, lt(ret), LINK_INTERNAL, u ? u->loc : d->root->loc);
+}
+
+/* Params of unit u as parameters of f, named after u's; their slots. */
+static void uparams(Drv *d, LFn *f, const IrUnit *u, int *ps)
+{
+    VEC_FOREACH(const char *, p, u->params)
+        ps[p_i] = lir_param(d->m, f, p, lt(LK_U64));
+}
+
+/* Declare the walk functions of entry or table x (bodies come later). */
+static void declare_walk(Drv *d, const IrUnit *x)
+{
+    if (walk_of(d, x) || d->nwalks >= 128)
+        return;
+    LModule *m = d->m;
+    Walk *w = &d->walks[d->nwalks++];
+    w->u = x;
+    int ps[64];
+    w->rmap = dfn(d, x, "rmap", LK_STATUS);
+    lir_param(m, w->rmap, "tx", lt_prec(d->tx));
+    uparams(d, w->rmap, x, ps);
+    lir_param(m, w->rmap, "vbase", lt(LK_U64));
+    lir_param(m, w->rmap, "off", lt(LK_U64));
+    lir_param(m, w->rmap, "len", lt(LK_U64));
+    lir_param(m, w->rmap, "flgs", lt(LK_FLAGS));
+    lir_param(m, w->rmap, "pa", lt(LK_U64));
+    lir_param(m, w->rmap, "virt", lt(LK_INT));
+    w->runmap = dfn(d, x, "runmap", LK_STATUS);
+    lir_param(m, w->runmap, "tx", lt_prec(d->tx));
+    uparams(d, w->runmap, x, ps);
+    lir_param(m, w->runmap, "vbase", lt(LK_U64));
+    lir_param(m, w->runmap, "off", lt(LK_U64));
+    lir_param(m, w->runmap, "len", lt(LK_U64));
+    lir_param(m, w->runmap, "flgs", lt(LK_FLAGS));
+    lir_param(m, w->runmap, "prot", lt(LK_INT));
+    lir_param(m, w->runmap, "virt", lt(LK_INT));
+    w->rresolve = dfn(d, x, "rresolve", LK_STATUS);
+    lir_param(m, w->rresolve, "env", lt(LK_ENV));
+    uparams(d, w->rresolve, x, ps);
+    lir_param(m, w->rresolve, "off", lt(LK_U64));
+    lir_param(m, w->rresolve, "pa", lt_ptr(LK_U64));
+    lir_param(m, w->rresolve, "flags", lt_ptr(LK_FLAGS));
+    lir_param(m, w->rresolve, "psz", lt_ptr(LK_U64));
+    if (x->kind == IR_TABLE && table_freed(d, x)) {
+        w->empty = dfn(d, x, "empty", LK_BOOL);
+        lir_param(m, w->empty, "env", lt(LK_ENV));
+        uparams(d, w->empty, x, ps);
+        lir_param(m, w->empty, "hint", lt(LK_U64));
+    }
+    if (x->kind == IR_TABLE) {
+        declare_walk(d, x->elem);
+        return;
+    }
+    const IrUnit *vs[MAXV];
+    int nv = variants(x, vs);
+    for (int i = 0; i < nv; i++)
+        if (vs[i]->child)
+            declare_walk(d, vs[i]->child);
+}
+
+/* ---- small builders ------------------------------------------------------------------ */
+
+static LExpr *num(Drv *d, uint64_t v)
+{
+    return lx_num(d->m, v);
+}
+
+static LExpr *status(Drv *d, int s)
+{
+    return lx_numk(d->m, (uint64_t)s, LK_STATUS);
+}
+
+static LExpr *eq(Drv *d, LExpr *a, LExpr *b)
+{
+    return lx_bin(d->m, OP_EQ, a, b);
+}
+
+static LExpr *ne(Drv *d, LExpr *a, LExpr *b)
+{
+    return lx_bin(d->m, OP_NE, a, b);
+}
+
+static LExpr *land(Drv *d, LExpr *a, LExpr *b)
+{
+    return lx_bin(d->m, OP_LAND, a, b);
+}
+
+static LExpr *lor(Drv *d, LExpr *a, LExpr *b)
+{
+    return lx_bin(d->m, OP_LOR, a, b);
+}
+
+static LExpr *add(Drv *d, LExpr *a, LExpr *b)
+{
+    return lx_bin(d->m, OP_ADD, a, b);
+}
+
+static LExpr *txf(Drv *d, LB *b, int tx, int field)
+{
+    return lx_field(d->m, LV(b, tx), field);
+}
+
+/* `if (c) return r;` */
+static void ret_if(LB *b, LExpr *c, LExpr *r)
+{
+    lb_if(b, c);
+    lb_ret(b, r);
+    lb_end(b);
+}
+
+/* Call with a list: fn(a..., params..., z...). */
+typedef struct Args {
+    LExpr *v[80];
+    int    n;
+} Args;
+
+static void arg(Args *a, LExpr *x)
+{
+    if (a->n < 80)
+        a->v[a->n++] = x;
+}
+
+static void argv_(Args *a, LExpr *const *xs, int n)
+{
+    for (int i = 0; i < n; i++)
+        arg(a, xs[i]);
+}
+
+static LExpr *call(Drv *d, LFn *f, const Args *a)
+{
+    return lx_call(d->m, f, a->n, (LExpr **)a->v);
+}
+
+/* Slots of f's params named after unit u's params, as expressions. */
+static LExpr **pexprs(LB *b, const IrUnit *u, int first)
+{
+    LExpr **ps = arena_alloc(b->m->a, sizeof(LExpr *) * (size_t)(u->params.len + 1));
+    for (int i = 0; i < u->params.len; i++)
+        ps[i] = LV(b, first + i);
+    return ps;
+}
+
+/* Element params of table t at index i, from the table's params. */
+static LExpr **elem_params(Drv *d, const IrUnit *t, LExpr *const *tparams, LExpr *i)
+{
+    LModule *m = d->m;
+    LSxEnv e = { 0 };
+    e.var = i;
+    e.nparams = t->params.len;
+    e.pnames = (const char **)t->params.items;
+    e.params = (LExpr **)tparams;
+    LExpr **out = arena_alloc(d->a, sizeof(LExpr *) * (size_t)(t->elem_args.len + 1));
+    VEC_FOREACH(const Sx *, x, t->elem_args)
+        out[x_i] = lir_from_sx(m, x, &e);
+    return out;
+}
+
+/* Element params into fresh locals (computed once per entry). */
+static LExpr **elem_locals(Drv *d, LB *b, const IrUnit *t, LExpr *const *tparams, LExpr *i, const char *pfx)
+{
+    LExpr **v = elem_params(d, t, tparams, i);
+    LExpr **out = arena_alloc(d->a, sizeof(LExpr *) * (size_t)(t->elem->params.len + 1));
+    VEC_FOREACH(const char *, p, t->elem->params) {
+        int s = lir_local(d->m, b->fn, arena_printf(d->a, "%s%s", pfx, p), lt(LK_U64));
+        lb_set(b, s, v[p_i]);
+        out[p_i] = LV(b, s);
+    }
+    return out;
+}
+
+/* unit function calls over a state record */
+static LExpr *u_valid(Drv *d, const IrUnit *v, LExpr *st, LExpr *const *ps)
+{
+    Args a = { .n = 0 };
+    arg(&a, st);
+    argv_(&a, ps, v->params.len);
+    return call(d, ufns(d, v)->valid, &a);
+}
+
+static LExpr *u_translate(Drv *d, const IrUnit *v, LExpr *st, LExpr *const *ps, LExpr *va, LExpr *pa)
+{
+    Args a = { .n = 0 };
+    arg(&a, st);
+    argv_(&a, ps, v->params.len);
+    arg(&a, va);
+    arg(&a, pa);
+    return call(d, ufns(d, v)->translate, &a);
+}
+
+static LExpr *u_matchflags(Drv *d, const IrUnit *v, LExpr *st, LExpr *const *ps, LExpr *flgs)
+{
+    Args a = { .n = 0 };
+    arg(&a, st);
+    argv_(&a, ps, v->params.len);
+    arg(&a, flgs);
+    return call(d, ufns(d, v)->matchflags, &a);
+}
+
+static LExpr *u_flags(Drv *d, const IrUnit *v, LExpr *st)
+{
+    return lx_callv(d->m, ufns(d, v)->flags, st, NULL);
+}
+
+static LExpr *u_load(Drv *d, const IrUnit *v, LExpr *env, LExpr *const *ps, LExpr *st)
+{
+    Args a = { .n = 0 };
+    arg(&a, env);
+    argv_(&a, ps, v->params.len);
+    arg(&a, st);
+    return call(d, ufns(d, v)->load, &a);
+}
+
+static LExpr *u_decode(Drv *d, const IrUnit *v, LExpr *raw, LExpr *st)
+{
+    return lx_callv(d->m, ufns(d, v)->decode, raw, st, NULL);
+}
+
+/* A program of v: _ok, _do or the checked op (which = 0, 1, 2). */
+static LExpr *u_prog(Drv *d, const IrUnit *v, int which, SynthOpKind k, LExpr *env, LExpr *const *ps,
+                     LExpr *va, LExpr *sz, LExpr *flgs, LExpr *pa)
+{
+    const LUnitFns *f = ufns(d, v);
+    LFn *fn = which == 0 ? f->ok[k] : which == 1 ? f->do_[k] : f->op[k];
+    Args a = { .n = 0 };
+    arg(&a, env);
+    argv_(&a, ps, v->params.len);
+    arg(&a, va);
+    arg(&a, sz);
+    if (k != SYN_UNMAP)
+        arg(&a, flgs);
+    if (k == SYN_MAP)
+        arg(&a, pa);
+    return call(d, fn, &a);
+}
+
+static int slot_of(const LFn *f, const char *name)
+{
+    VEC_FOREACH(const LSlot *, s, f->slots)
+        if (strcmp(s->name, name) == 0)
+            return s_i;
+    return 0;
+}
+
+/* A local of f named `name`, made on first use. */
+static int local_once(LModule *m, LFn *f, const char *name, LType ty)
+{
+    for (int i = f->nparams; i < f->slots.len; i++)
+        if (strcmp(((const LSlot *)f->slots.items[i])->name, name) == 0)
+            return i;
+    return lir_local(m, f, name, ty);
+}
+
+static int base_index(const IrUnit *u, const SField *f)
+{
+    if (f->base)
+        VEC_FOREACH(const char *, p, u->params)
+            if (strcmp(p, f->base) == 0)
+                return p_i;
+    return -1;
+}
+
+/* The read every variant of x decodes its state from, if they all read
+ * the same single interface field (one load per entry), else NULL. */
+static const SFieldIO *shared_read(Drv *d, const IrUnit *x, const IrUnit **owner)
+{
+    const IrUnit *vs[MAXV];
+    int nv = variants(x, vs);
+    const SFieldIO *first = NULL;
+    for (int i = 0; i < nv; i++) {
+        const SFieldIO *one = lir_single_read(vs[i]);
+        if (!one)
+            return NULL;
+        const SField *f = one->field, *g = first ? first->field : NULL;
+        if (g && (g->kind != f->kind || g->size != f->size || g->offset != f->offset
+                  || base_index(vs[0], g) != base_index(vs[i], f)
+                  || (f->kind == FIELD_REG && ir_reg_id(d->m->ir, f) != ir_reg_id(d->m->ir, g))))
+            return NULL;
+        if (!first && owner)
+            *owner = vs[i];
+        if (!first)
+            first = one;
+    }
+    return first;
+}
+
+/* The raw value of entry x (params ps) read through env; at the root with
+ * a cached register, the context's copy. */
+static LExpr *raw_read(Drv *d, LB *b, const IrUnit *x, LExpr *env, LExpr *const *ps, int tx)
+{
+    const IrUnit *owner = NULL;
+    const SFieldIO *io = shared_read(d, x, &owner);
+    LExpr *r = lir_io_read(d->m, env, io->field, owner, ps);
+    if (x == d->root && d->root_cache && tx >= 0)
+        r = lx_ite(d->m, txf(d, b, tx, TX_ROOT_CACHED), txf(d, b, tx, TX_ROOT_RAW), r);
+    return r;
+}
+
+/* ---- tables ----------------------------------------------------------------------------- */
+
+/* `while (len)`: the entry i and the piece [sub, sub + n) of it that
+ * [off, off + len) covers. Slots: i, sub, n. */
+typedef struct Piece {
+    int i, sub, n;
+} Piece;
+
+static Piece piece_loop(Drv *d, LB *b, const IrUnit *t, int off, int len)
+{
+    LModule *m = d->m;
+    unsigned lo = t->index_lo;
+    uint64_t span = (uint64_t)1 << lo;
+    Piece p;
+    p.i = lir_local(m, b->fn, "i", lt(LK_U64));
+    p.sub = lir_local(m, b->fn, "sub", lt(LK_U64));
+    p.n = lir_local(m, b->fn, "n", lt(LK_U64));
+    lb_while(b, ne(d, LV(b, len), num(d, 0)));
+    lb_set(b, p.i, lx_bin(m, OP_SHR, LV(b, off), num(d, lo)));
+    lb_set(b, p.sub, lx_bin(m, OP_BAND, LV(b, off), num(d, span - 1)));
+    lb_set(b, p.n, lx_bin(m, OP_SUB, num(d, span), LV(b, p.sub)));
+    lb_if(b, lx_bin(m, OP_GT, LV(b, p.n), LV(b, len)));
+    lb_set(b, p.n, LV(b, len));
+    lb_end(b);
+    return p;
+}
+
+static void table_fns(Drv *d, const IrUnit *t)
+{
+    LModule *m = d->m;
+    Walk *w = walk_of(d, t), *we = walk_of(d, t->elem);
+    const IrUnit *x = t->elem;
+    unsigned lo = t->index_lo;
+    uint64_t span = (uint64_t)1 << lo;
+    int np = t->params.len;
+    LB b;
+
+    /* empty: no entry of any variant is valid, scanned outward from the
+     * entry just cleared: its neighbours are the likeliest in use */
+    if (w->empty) {
+        lb_begin(&b, m, w->empty);
+        LExpr **tp = pexprs(&b, t, 1);
+        int hint = 1 + np;
+        int k = lir_local(m, w->empty, "k", lt(LK_U64));
+        int i = lir_local(m, w->empty, "i", lt(LK_U64));
+        lb_while(&b, lx_bin(m, OP_LT, LV(&b, k), num(d, 2 * t->entries)));
+        lb_set(&b, i, lx_ite(m, lx_bin(m, OP_BAND, LV(&b, k), num(d, 1)),
+                             lx_bin(m, OP_SUB, LV(&b, hint), lx_bin(m, OP_SHR, add(d, LV(&b, k), num(d, 1)), num(d, 1))),
+                             add(d, LV(&b, hint), lx_bin(m, OP_SHR, LV(&b, k), num(d, 1)))));
+        lb_if(&b, lx_bin(m, OP_LT, LV(&b, i), num(d, t->entries)));
+        LExpr **ep = elem_locals(d, &b, t, tp, LV(&b, i), "e_");
+        const IrUnit *vs[MAXV];
+        int nv = variants(x, vs);
+        for (int v = 0; v < nv; v++) {
+            int st = lir_local(m, w->empty, arena_printf(d->a, "st%d", v), lt_rec(ufns(d, vs[v])->state));
+            lb_expr(&b, u_load(d, vs[v], LV(&b, 0), ep, lx_addr(m, LV(&b, st))));
+            ret_if(&b, u_valid(d, vs[v], lx_addr(m, LV(&b, st)), ep), lx_numk(m, 0, LK_BOOL));
+        }
+        lb_end(&b);
+        lb_set(&b, k, add(d, LV(&b, k), num(d, 1)));
+        lb_end(&b);
+        lb_ret(&b, lx_numk(m, 1, LK_BOOL));
+        lir_place(m, w->empty);
+    }
+
+    /* map and unmap/protect: one piece per entry */
+    for (int um = 0; um < 2; um++) {
+        LFn *f = um ? w->runmap : w->rmap;
+        lb_begin(&b, m, f);
+        lb_loc(&b, t->loc);
+        int tx = 0;
+        LExpr **tp = pexprs(&b, t, 1);
+        int vbase = 1 + np, off = vbase + 1, len = off + 1, flgs = len + 1, pa = flgs + 1;
+        int prot = flgs + 1, virt = um ? prot + 1 : pa + 1;
+        int s = lir_local(m, f, "s", lt(LK_STATUS));
+        int cleared = um ? lir_local(m, f, "cleared", lt(LK_U64)) : -1;
+        Piece p = piece_loop(d, &b, t, off, len);
+        LExpr **ep = elem_locals(d, &b, t, tp, LV(&b, p.i), "e_");
+        if (um)
+            lb_set(&b, cleared, txf(d, &b, tx, TX_CLEARED));
+        Args a = { .n = 0 };
+        arg(&a, LV(&b, tx));
+        argv_(&a, ep, x->params.len);
+        arg(&a, add(d, LV(&b, vbase), lx_bin(m, OP_SHL, LV(&b, p.i), num(d, lo))));
+        arg(&a, LV(&b, p.sub));
+        arg(&a, LV(&b, p.n));
+        arg(&a, LV(&b, flgs));
+        arg(&a, LV(&b, um ? prot : pa));
+        arg(&a, LV(&b, virt));
+        lb_set(&b, s, call(d, um ? we->runmap : we->rmap, &a));
+        ret_if(&b, ne(d, LV(&b, s), status(d, LIR_OK)), LV(&b, s));
+        if (um) {
+            lb_if(&b, ne(d, txf(d, &b, tx, TX_CLEARED), LV(&b, cleared)));
+            lb_assign(&b, txf(d, &b, tx, TX_HINT), LV(&b, p.i));
+            lb_end(&b);
+        }
+        lb_set(&b, off, add(d, LV(&b, off), LV(&b, p.n)));
+        if (!um)
+            lb_set(&b, pa, add(d, LV(&b, pa), LV(&b, p.n)));
+        lb_set(&b, len, lx_bin(m, OP_SUB, LV(&b, len), LV(&b, p.n)));
+        lb_end(&b);
+        lb_ret(&b, status(d, LIR_OK));
+        lir_place(m, f);
+    }
+
+    /* resolve */
+    lb_begin(&b, m, w->rresolve);
+    {
+        LExpr **tp = pexprs(&b, t, 1);
+        int off = 1 + np;
+        int i = lir_local(m, w->rresolve, "i", lt(LK_U64));
+        lb_set(&b, i, lx_bin(m, OP_SHR, LV(&b, off), num(d, lo)));
+        LExpr **ep = elem_locals(d, &b, t, tp, LV(&b, i), "e_");
+        Args a = { .n = 0 };
+        arg(&a, LV(&b, 0));
+        argv_(&a, ep, x->params.len);
+        arg(&a, lx_bin(m, OP_BAND, LV(&b, off), num(d, span - 1)));
+        arg(&a, LV(&b, off + 1));
+        arg(&a, LV(&b, off + 2));
+        arg(&a, LV(&b, off + 3));
+        lb_ret(&b, call(d, we->rresolve, &a));
+    }
+    lir_place(m, w->rresolve);
+}
+
+/* ---- entries ------------------------------------------------------------------------ */
+
+/* The state of an entry in one walk function: per variant a record, the
+ * classification and the child table. */
+typedef struct Ent {
+    const IrUnit *vs[MAXV];
+    int           nv;
+    int           st[MAXV];     /* slots */
+    int           kind, v, child, tpa;
+    LExpr       **ps;           /* the entry's params */
+    int           leaf, table;  /* variant indices (-1: none) */
+} Ent;
+
+enum { K_EMPTY, K_LEAF, K_TABLE, K_OTHER };   /* K_OTHER: valid, but not for this input */
+
+/* Classify the entry: kind, v (the variant) and, for a table, child;
+ * loads each variant's state. Returns EINVAL for K_OTHER. */
+static void classify(Drv *d, LB *b, const IrUnit *x, Ent *e, int tx, int off, LExpr *skip)
+{
+    LModule *m = d->m;
+    LFn *f = b->fn;
+    e->nv = variants(x, e->vs);
+    e->leaf = e->table = -1;
+    for (int i = 0; i < e->nv; i++) {
+        if (!e->vs[i]->child && e->leaf < 0)
+            e->leaf = i;
+        if (e->vs[i]->child && e->table < 0)
+            e->table = i;
+    }
+    e->kind = lir_local(m, f, "kind", lt(LK_INT));
+    e->v = lir_local(m, f, "v", lt(LK_INT));
+    e->child = lir_local(m, f, "child", lt(LK_U64));
+    e->tpa = lir_local(m, f, "tpa", lt(LK_U64));
+    for (int i = 0; i < e->nv; i++)
+        e->st[i] = lir_local(m, f, arena_printf(d->a, "st%d", i), lt_rec(ufns(d, e->vs[i])->state));
+    LExpr *env = txf(d, b, tx, TX_ENV);
+    lb_if(b, lx_not(m, skip));
+    int raw = -1;
+    if (shared_read(d, x, NULL)) {
+        raw = lir_local(m, f, "raw", lt(LK_U64));
+        lb_set(b, raw, raw_read(d, b, x, env, e->ps, tx));
+    }
+    for (int i = 0; i < e->nv; i++) {
+        const IrUnit *V = e->vs[i];
+        LExpr *st = lx_addr(m, LV(b, e->st[i]));
+        if (raw >= 0)
+            lb_expr(b, u_decode(d, V, LV(b, raw), st));
+        else
+            lb_expr(b, u_load(d, V, env, e->ps, st));
+        lb_if(b, land(d, eq(d, LV(b, e->kind), num(d, K_EMPTY)),
+                      land(d, u_valid(d, V, st, e->ps), u_translate(d, V, st, e->ps, LV(b, off), lx_addr(m, LV(b, e->tpa))))));
+        lb_set(b, e->kind, lx_numk(m, V->child ? K_TABLE : K_LEAF, LK_INT));
+        lb_set(b, e->v, lx_numk(m, (uint64_t)i, LK_INT));
+        if (V->child)
+            lb_set(b, e->child, LV(b, e->tpa));
+        lb_end(b);
+    }
+    /* valid, but not for this input (outside the entry's domain): never
+     * "empty", which would overwrite it */
+    lb_if(b, eq(d, LV(b, e->kind), num(d, K_EMPTY)));
+    for (int i = 0; i < e->nv; i++) {
+        lb_if(b, u_valid(d, e->vs[i], lx_addr(m, LV(b, e->st[i])), e->ps));
+        lb_set(b, e->kind, lx_numk(m, K_OTHER, LK_INT));
+        lb_end(b);
+    }
+    lb_end(b);
+    lb_end(b);
+    ret_if(b, eq(d, LV(b, e->kind), num(d, K_OTHER)), status(d, LIR_EINVAL));
+}
+
+/* `if (kind == LEAF) return (the leaf maps `at` to pa with flgs) ? OK : EEXIST;` */
+static void same_leaf(Drv *d, LB *b, Ent *e, LExpr *at, int pa, int flgs)
+{
+    LModule *m = d->m;
+    int cur = local_once(m, b->fn, "cur", lt(LK_U64));
+    int same = local_once(m, b->fn, "same", lt(LK_BOOL));
+    lb_if(b, eq(d, LV(b, e->kind), num(d, K_LEAF)));
+    lb_set(b, same, lx_numk(m, 0, LK_BOOL));
+    for (int i = 0; i < e->nv; i++) {
+        const IrUnit *V = e->vs[i];
+        if (V->child)
+            continue;
+        LExpr *st = lx_addr(m, LV(b, e->st[i]));
+        lb_if(b, eq(d, LV(b, e->v), num(d, (uint64_t)i)));
+        lb_set(b, same, land(d, u_translate(d, V, st, e->ps, at, lx_addr(m, LV(b, cur))),
+                             land(d, eq(d, LV(b, cur), LV(b, pa)), u_matchflags(d, V, st, e->ps, LV(b, flgs)))));
+        lb_end(b);
+    }
+    lb_ret(b, lx_ite(m, LV(b, same), status(d, LIR_OK), status(d, LIR_EEXIST)));
+    lb_end(b);
+}
+
+/* Take a preallocated table of kind cid into `child`. */
+static void take_table(Drv *d, LB *b, int tx, int cid, int child)
+{
+    LModule *m = d->m;
+    LExpr *env = txf(d, b, tx, TX_ENV);
+    lb_set(b, child, txf(d, b, tx, tx_pool(d, cid)));
+    lb_assign(b, txf(d, b, tx, tx_pool(d, cid)), lx_env(m, LENV_MEM_READ, 8, 0, env, LV(b, child), NULL));
+    lb_expr(b, lx_env(m, LENV_MEM_WRITE, 8, 0, env, LV(b, child), num(d, 0), NULL));
+}
+
+static LExpr *tlb(Drv *d, LB *b, int tx, LExpr *va, uint64_t size)
+{
+    return lx_callv(d->m, d->tlb, LV(b, tx), va, num(d, size), NULL);
+}
+
+/* Call the child table's walk: fn(tx, child[, 0...], rest...). */
+static LExpr *child_call(Drv *d, LFn *f, const IrUnit *C, LExpr *first, LExpr *child, LExpr **rest, int nrest)
+{
+    Args a = { .n = 0 };
+    arg(&a, first);
+    arg(&a, child);
+    for (int i = 1; i < C->params.len; i++)
+        arg(&a, num(d, 0));
+    argv_(&a, rest, nrest);
+    return call(d, f, &a);
+}
+
+static void entry_map(Drv *d, const IrUnit *x)
+{
+    LModule *m = d->m;
+    Walk *w = walk_of(d, x);
+    LFn *f = w->rmap;
+    uint64_t span = (uint64_t)1 << x->inbits;
+    LB b;
+    lb_begin(&b, m, f);
+    int tx = 0, np = x->params.len;
+    int vbase = 1 + np, off = vbase + 1, len = off + 1, flgs = len + 1, pa = flgs + 1, virt = pa + 1;
+    Ent e = { .ps = pexprs(&b, x, 1) };
+    classify(d, &b, x, &e, tx, off, LV(&b, virt));
+    int whole = lir_local(m, f, "whole", lt(LK_BOOL));
+    lb_set(&b, whole, land(d, eq(d, LV(&b, off), num(d, 0)), eq(d, LV(&b, len), num(d, span))));
+    const IrUnit *L = e.leaf >= 0 ? e.vs[e.leaf] : NULL, *T = e.table >= 0 ? e.vs[e.table] : NULL;
+    const IrUnit *C = T ? T->child : NULL;
+    int cid = C ? tab_id(d, C) : 0;
+    LExpr *env = txf(d, &b, tx, TX_ENV);
+    if (L) {
+        lb_if(&b, land(d, LV(&b, whole),
+                       land(d, ne(d, LV(&b, e.kind), num(d, K_TABLE)),
+                            u_prog(d, L, 0, SYN_MAP, env, e.ps, num(d, 0), LV(&b, len), LV(&b, flgs), LV(&b, pa)))));
+        /* identical mapping: accepted; different: in the way */
+        same_leaf(d, &b, &e, num(d, 0), pa, flgs);
+        lb_if(&b, txf(d, &b, tx, TX_COMMIT));
+        lb_expr(&b, u_prog(d, L, 1, SYN_MAP, env, e.ps, num(d, 0), LV(&b, len), LV(&b, flgs), LV(&b, pa)));
+        lb_end(&b);
+        lb_ret(&b, status(d, LIR_OK));
+        lb_end(&b);
+    }
+    if (T) {
+        Walk *wc = walk_of(d, C);
+        same_leaf(d, &b, &e, LV(&b, off), pa, flgs);
+        LExpr *rest[6] = { LV(&b, vbase), LV(&b, off), LV(&b, len), LV(&b, flgs), LV(&b, pa), NULL };
+        lb_if(&b, eq(d, LV(&b, e.kind), num(d, K_EMPTY)));
+        lb_if(&b, lx_not(m, txf(d, &b, tx, TX_COMMIT)));
+        lb_assign(&b, txf(d, &b, tx, tx_need(d, cid)), add(d, txf(d, &b, tx, tx_need(d, cid)), num(d, 1)));
+        rest[5] = lx_numk(m, 1, LK_INT);
+        lb_ret(&b, child_call(d, wc->rmap, C, LV(&b, tx), num(d, 0), rest, 6));
+        lb_end(&b);
+        lb_comment(&b, "needs a table: the two-pass path");
+        ret_if(&b, lor(d, eq(d, txf(d, &b, tx, TX_COMMIT), num(d, 2)), eq(d, txf(d, &b, tx, tx_pool(d, cid)), num(d, 0))),
+               status(d, LIR_RETRY));
+        take_table(d, &b, tx, cid, e.child);
+        ret_if(&b, ne(d, u_prog(d, T, 2, SYN_MAP, env, e.ps, num(d, 0), num(d, span), LV(&b, flgs), LV(&b, e.child)),
+                      status(d, LIR_OK)),
+               status(d, LIR_EINVAL));
+        if (x == d->root) {
+            lb_comment(&b, "the root register was rewritten");
+            lb_assign(&b, txf(d, &b, tx, TX_ROOT_CHANGED), num(d, 1));
+        }
+        rest[5] = lx_numk(m, 0, LK_INT);
+        lb_ret(&b, child_call(d, wc->rmap, C, LV(&b, tx), LV(&b, e.child), rest, 6));
+        lb_end(&b);
+        /* an existing table: widen its rights if the new mapping needs it */
+        if (T->prog[SYN_PROTECT]) {
+            LExpr *st = lx_addr(m, LV(&b, e.st[e.table]));
+            lb_if(&b, land(d, ne(d, txf(d, &b, tx, TX_COMMIT), num(d, 0)), lx_not(m, u_matchflags(d, T, st, e.ps, LV(&b, flgs)))));
+            ret_if(&b, eq(d, txf(d, &b, tx, TX_COMMIT), num(d, 2)), status(d, LIR_RETRY));
+            lb_expr(&b, u_prog(d, T, 1, SYN_PROTECT, env, e.ps, num(d, 0), num(d, span), LV(&b, flgs), NULL));
+            lb_end(&b);
+        }
+        rest[5] = LV(&b, virt);
+        lb_ret(&b, child_call(d, wc->rmap, C, LV(&b, tx), LV(&b, e.child), rest, 6));
+    } else {
+        int cur = lir_local(m, f, "cur0", lt(LK_U64));
+        LExpr *st = lx_addr(m, LV(&b, e.st[0]));
+        lb_if(&b, eq(d, LV(&b, e.kind), num(d, K_LEAF)));
+        lb_ret(&b, lx_ite(m, land(d, u_translate(d, L, st, e.ps, LV(&b, off), lx_addr(m, LV(&b, cur))),
+                                  land(d, eq(d, LV(&b, cur), LV(&b, pa)), u_matchflags(d, L, st, e.ps, LV(&b, flgs)))),
+                          status(d, LIR_OK), status(d, LIR_EEXIST)));
+        lb_end(&b);
+        lb_ret(&b, status(d, LIR_EINVAL));
+    }
+    lir_place(m, f);
+}
+
+static void entry_unmap(Drv *d, const IrUnit *x)
+{
+    LModule *m = d->m;
+    Walk *w = walk_of(d, x);
+    LFn *f = w->runmap;
+    uint64_t span = (uint64_t)1 << x->inbits;
+    LB b;
+    lb_begin(&b, m, f);
+    int tx = 0, np = x->params.len;
+    int vbase = 1 + np, off = vbase + 1, len = off + 1, flgs = len + 1, prot = flgs + 1, virt = prot + 1;
+    Ent e = { .ps = pexprs(&b, x, 1) };
+    classify(d, &b, x, &e, tx, off, LV(&b, virt));
+    int whole = lir_local(m, f, "whole", lt(LK_BOOL));
+    lb_set(&b, whole, land(d, eq(d, LV(&b, off), num(d, 0)), eq(d, LV(&b, len), num(d, span))));
+    const IrUnit *T = e.table >= 0 ? e.vs[e.table] : NULL;
+    const IrUnit *C = T ? T->child : NULL;
+    int cid = C ? tab_id(d, C) : 0;
+    LExpr *env = txf(d, &b, tx, TX_ENV);
+    lb_comment(&b, "inside a leaf being split (dry run)");
+    lb_if(&b, eq(d, LV(&b, virt), num(d, 2)));
+    lb_set(&b, e.kind, lx_numk(m, K_LEAF, LK_INT));
+    lb_end(&b);
+    ret_if(&b, eq(d, LV(&b, e.kind), num(d, K_EMPTY)), status(d, LIR_OK));
+    /* a leaf */
+    lb_if(&b, eq(d, LV(&b, e.kind), num(d, K_LEAF)));
+    lb_assign(&b, txf(d, &b, tx, TX_FOUND), num(d, 1));
+    lb_if(&b, LV(&b, whole));
+    ret_if(&b, lx_not(m, txf(d, &b, tx, TX_COMMIT)), status(d, LIR_OK));
+    for (int i = 0; i < e.nv; i++) {
+        const IrUnit *V = e.vs[i];
+        if (V->child)
+            continue;
+        LExpr *st = lx_addr(m, LV(&b, e.st[i]));
+        lb_if(&b, eq(d, LV(&b, e.v), num(d, (uint64_t)i)));
+        lb_if(&b, LV(&b, prot));
+        ret_if(&b, u_matchflags(d, V, st, e.ps, LV(&b, flgs)), status(d, LIR_OK));
+        lb_expr(&b, u_prog(d, V, 1, SYN_PROTECT, env, e.ps, num(d, 0), LV(&b, len), LV(&b, flgs), NULL));
+        lb_else(&b);
+        lb_expr(&b, u_prog(d, V, 1, SYN_UNMAP, env, e.ps, num(d, 0), LV(&b, len), NULL, NULL));
+        lb_assign(&b, txf(d, &b, tx, TX_CLEARED), add(d, txf(d, &b, tx, TX_CLEARED), num(d, 1)));
+        lb_end(&b);
+        lb_expr(&b, tlb(d, &b, tx, LV(&b, vbase), span));
+        lb_end(&b);
+    }
+    lb_ret(&b, status(d, LIR_OK));
+    lb_end(&b);
+    if (T) {
+        Walk *wc = walk_of(d, C);
+        /* split: a fresh table filled with the leaf's mapping replaces it */
+        int base_pa = lir_local(m, f, "base_pa", lt(LK_U64));
+        int lf = lir_local(m, f, "lf", lt(LK_FLAGS));
+        int saved = lir_local(m, f, "saved", lt(LK_U64));
+        int fs = lir_local(m, f, "fs", lt(LK_STATUS));
+        for (int i = 0; i < e.nv; i++) {
+            const IrUnit *V = e.vs[i];
+            if (V->child)
+                continue;
+            LExpr *st = lx_addr(m, LV(&b, e.st[i]));
+            lb_if(&b, eq(d, LV(&b, e.v), num(d, (uint64_t)i)));
+            lb_expr(&b, u_translate(d, V, st, e.ps, num(d, 0), lx_addr(m, LV(&b, base_pa))));
+            lb_set(&b, lf, u_flags(d, V, st));
+            lb_end(&b);
+        }
+        /* the dry run also maps the leaf into the would-be table (virtually):
+         * a large page the level below cannot express (a 4 MiB PSE-36 page
+         * above 4 GiB) fails here, before anything is written */
+        lb_if(&b, lx_not(m, txf(d, &b, tx, TX_COMMIT)));
+        lb_if(&b, ne(d, LV(&b, virt), num(d, 2)));
+        lb_set(&b, saved, txf(d, &b, tx, TX_FOUND));
+        LExpr *mrest[6] = { LV(&b, vbase), num(d, 0), num(d, span), LV(&b, lf), LV(&b, base_pa), lx_numk(m, 1, LK_INT) };
+        lb_set(&b, fs, child_call(d, wc->rmap, C, LV(&b, tx), num(d, 0), mrest, 6));
+        lb_assign(&b, txf(d, &b, tx, TX_FOUND), LV(&b, saved));
+        ret_if(&b, ne(d, LV(&b, fs), status(d, LIR_OK)),
+               lx_ite(m, eq(d, LV(&b, fs), status(d, LIR_EEXIST)), status(d, LIR_EINVAL), LV(&b, fs)));
+        lb_end(&b);
+        lb_assign(&b, txf(d, &b, tx, tx_need(d, cid)), add(d, txf(d, &b, tx, tx_need(d, cid)), num(d, 1)));
+        LExpr *urest[6] = { LV(&b, vbase), LV(&b, off), LV(&b, len), LV(&b, flgs), LV(&b, prot), lx_numk(m, 2, LK_INT) };
+        lb_ret(&b, child_call(d, wc->runmap, C, LV(&b, tx), num(d, 0), urest, 6));
+        lb_end(&b);
+        lb_comment(&b, "a split needs a table: the two-pass path");
+        ret_if(&b, lor(d, eq(d, txf(d, &b, tx, TX_COMMIT), num(d, 2)), eq(d, txf(d, &b, tx, tx_pool(d, cid)), num(d, 0))),
+               status(d, LIR_RETRY));
+        take_table(d, &b, tx, cid, e.child);
+        lb_set(&b, saved, txf(d, &b, tx, TX_FOUND));
+        LExpr *crest[6] = { LV(&b, vbase), num(d, 0), num(d, span), LV(&b, lf), LV(&b, base_pa), lx_numk(m, 0, LK_INT) };
+        lb_set(&b, fs, child_call(d, wc->rmap, C, LV(&b, tx), LV(&b, e.child), crest, 6));
+        lb_assign(&b, txf(d, &b, tx, TX_FOUND), LV(&b, saved));
+        ret_if(&b, ne(d, LV(&b, fs), status(d, LIR_OK)), LV(&b, fs));
+        ret_if(&b, ne(d, u_prog(d, T, 2, SYN_MAP, env, e.ps, num(d, 0), num(d, span), LV(&b, lf), LV(&b, e.child)),
+                      status(d, LIR_OK)),
+               status(d, LIR_EINVAL));
+        lb_expr(&b, tlb(d, &b, tx, LV(&b, vbase), span));
+        lb_set(&b, e.kind, lx_numk(m, K_TABLE, LK_INT));
+    } else {
+        lb_comment(&b, "part of a smallest page");
+        lb_ret(&b, status(d, LIR_EINVAL));
+    }
+    lb_end(&b);
+    if (T && T->prog[SYN_PROTECT]) {
+        /* protect to more rights than a table entry on the way grants:
+         * widen the table entry, as map does */
+        LExpr *st = lx_addr(m, LV(&b, e.st[e.table]));
+        lb_if(&b, land(d, ne(d, LV(&b, prot), num(d, 0)),
+                       land(d, ne(d, txf(d, &b, tx, TX_COMMIT), num(d, 0)),
+                            land(d, eq(d, LV(&b, e.kind), num(d, K_TABLE)), lx_not(m, u_matchflags(d, T, st, e.ps, LV(&b, flgs)))))));
+        ret_if(&b, eq(d, txf(d, &b, tx, TX_COMMIT), num(d, 2)), status(d, LIR_RETRY));
+        lb_expr(&b, u_prog(d, T, 1, SYN_PROTECT, env, e.ps, num(d, 0), num(d, span), LV(&b, flgs), NULL));
+        lb_end(&b);
+    }
+    if (T) {
+        Walk *wc = walk_of(d, C);
+        int cleared = lir_local(m, f, "cleared", lt(LK_U64));
+        int s = lir_local(m, f, "s", lt(LK_STATUS));
+        lb_set(&b, cleared, txf(d, &b, tx, TX_CLEARED));
+        LExpr *rest[6] = { LV(&b, vbase), LV(&b, off), LV(&b, len), LV(&b, flgs), LV(&b, prot),
+                           lx_ite(m, eq(d, LV(&b, virt), num(d, 2)), lx_numk(m, 2, LK_INT), lx_numk(m, 0, LK_INT)) };
+        lb_set(&b, s, child_call(d, wc->runmap, C, LV(&b, tx), LV(&b, e.child), rest, 6));
+        if (T->prog[SYN_UNMAP]) {
+            /* a table that unmap emptied goes: its entry first, then the
+             * memory; only a table that just lost an entry can be empty */
+            ret_if(&b, lor(d, ne(d, LV(&b, s), status(d, LIR_OK)),
+                           lor(d, lx_not(m, txf(d, &b, tx, TX_COMMIT)),
+                               lor(d, ne(d, LV(&b, prot), num(d, 0)), eq(d, txf(d, &b, tx, TX_CLEARED), LV(&b, cleared))))),
+                   LV(&b, s));
+            Walk *wct = walk_of(d, C);
+            Args a = { .n = 0 };
+            arg(&a, env);
+            arg(&a, LV(&b, e.child));
+            for (int i = 1; i < C->params.len; i++)
+                arg(&a, num(d, 0));
+            arg(&a, txf(d, &b, tx, TX_HINT));
+            lb_if(&b, call(d, wct->empty, &a));
+            lb_expr(&b, u_prog(d, T, 1, SYN_UNMAP, env, e.ps, num(d, 0), num(d, span), NULL, NULL));
+            lb_assign(&b, txf(d, &b, tx, TX_CLEARED), add(d, txf(d, &b, tx, TX_CLEARED), num(d, 1)));
+            lb_expr(&b, tlb(d, &b, tx, LV(&b, vbase), span));
+            lb_expr(&b, lx_env(m, LENV_FREE_TABLE, 0, 0, env, LV(&b, e.child), num(d, C->table_bytes), NULL));
+            lb_end(&b);
+            lb_ret(&b, status(d, LIR_OK));
+        } else {
+            /* the entry cannot be unmapped (a root register): its table stays */
+            lb_ret(&b, LV(&b, s));
+        }
+    } else {
+        lb_ret(&b, status(d, LIR_OK));
+    }
+    lir_place(m, f);
+}
+
+static void entry_resolve(Drv *d, const IrUnit *x)
+{
+    LModule *m = d->m;
+    Walk *w = walk_of(d, x);
+    LFn *f = w->rresolve;
+    uint64_t span = (uint64_t)1 << x->inbits;
+    LB b;
+    lb_begin(&b, m, f);
+    int env = 0, np = x->params.len, off = 1 + np, pa = off + 1, fl = pa + 1, psz = fl + 1;
+    LExpr **ps = pexprs(&b, x, 1);
+    const IrUnit *vs[MAXV];
+    int nv = variants(x, vs);
+    int raw = -1;
+    if (shared_read(d, x, NULL)) {
+        raw = lir_local(m, f, "raw", lt(LK_U64));
+        lb_set(&b, raw, raw_read(d, &b, x, LV(&b, env), ps, -1));
+    }
+    for (int i = 0; i < nv; i++) {
+        const IrUnit *V = vs[i];
+        int st = lir_local(m, f, arena_printf(d->a, "st%d", i), lt_rec(ufns(d, V)->state));
+        int t = lir_local(m, f, arena_printf(d->a, "t%d", i), lt(LK_U64));
+        LExpr *sp = lx_addr(m, LV(&b, st));
+        if (raw >= 0)
+            lb_expr(&b, u_decode(d, V, LV(&b, raw), sp));
+        else
+            lb_expr(&b, u_load(d, V, LV(&b, env), ps, sp));
+        lb_if(&b, land(d, u_valid(d, V, sp, ps), u_translate(d, V, sp, ps, LV(&b, off), lx_addr(m, LV(&b, t)))));
+        if (V->child) {
+            Walk *wc = walk_of(d, V->child);
+            LExpr *rest[4] = { LV(&b, off), LV(&b, pa), LV(&b, fl), LV(&b, psz) };
+            lb_ret(&b, child_call(d, wc->rresolve, V->child, LV(&b, env), LV(&b, t), rest, 4));
+        } else {
+            lb_assign(&b, lx_deref(m, LV(&b, pa)), LV(&b, t));
+            lb_assign(&b, lx_deref(m, LV(&b, fl)), u_flags(d, V, sp));
+            lb_assign(&b, lx_deref(m, LV(&b, psz)), num(d, span));
+            lb_ret(&b, status(d, LIR_OK));
+        }
+        lb_end(&b);
+    }
+    lb_ret(&b, status(d, LIR_ENOENT));
+    lir_place(m, f);
+}
+
+static void walk_fns(Drv *d, const IrUnit *x, int depth)
+{
+    const IrUnit *vs[MAXV];
+    int nv = variants(x, vs);
+    if (walk_of(d, x)->rmap->id >= 0)
+        return;
+    entry_map(d, x);
+    entry_unmap(d, x);
+    entry_resolve(d, x);
+    for (int i = 0; i < nv; i++) {
+        const IrUnit *t = vs[i]->child;
+        if (!t || depth > 16 || walk_of(d, t)->rmap->id >= 0)
+            continue;
+        table_fns(d, t);
+        walk_fns(d, t->elem, depth + 1);
+    }
+}
+
+/* ---- single-page fast paths ----------------------------------------------------------
+ *
+ * One straight-line walk from the root to the smallest-page entry, the way
+ * a hand-written driver does it: per level one load, decode, the table
+ * variant's valid/translate, the index of the next table. Anything but the
+ * plain case (a missing table, a large page on the way, rights to widen, a
+ * table that unmap would empty) returns RETRY before the first write, and
+ * the general two-pass walk takes over. */
+
+typedef struct Chain {
+    const IrUnit *entry[16];    /* entry units from the root down */
+    const IrUnit *tv[16];       /* their table variant (NULL at the last) */
+    const IrUnit *table[16];    /* table[k] holds entry[k] (NULL for a root entry) */
+    int           n;
+    const IrUnit *leaf;         /* the smallest-page leaf variant of entry[n-1] */
+} Chain;
+
+static const IrUnit *only_table_variant(const IrUnit *x)
+{
+    const IrUnit *vs[MAXV], *tv = NULL;
+    int nv = variants(x, vs);
+    for (int i = 0; i < nv; i++) {
+        if (!vs[i]->child)
+            continue;
+        if (tv)
+            return NULL;
+        tv = vs[i];
+    }
+    return tv;
+}
+
+static bool build_chain(const IrUnit *r, unsigned minp, Chain *ch)
+{
+    memset(ch, 0, sizeof *ch);
+    const IrUnit *t = NULL, *x = r;
+    if (r->kind == IR_TABLE) {
+        t = r;
+        x = r->elem;
+    }
+    while (ch->n < 16) {
+        if (t && (t->params.len != 1 || t->elem_args.len != x->params.len))
+            return false;
+        ch->entry[ch->n] = x;
+        ch->table[ch->n] = t;
+        const IrUnit *vs[MAXV];
+        int nv = variants(x, vs);
+        for (int i = 0; i < nv; i++)
+            if (!vs[i]->child && vs[i]->inbits == minp && vs[i]->prog[SYN_MAP] && vs[i]->prog[SYN_UNMAP]
+                && vs[i]->prog[SYN_PROTECT])
+                ch->leaf = vs[i];
+        if (ch->leaf) {
+            ch->n++;
+            return true;
+        }
+        const IrUnit *tv = only_table_variant(x);
+        if (!tv || !tv->child || tv->child->kind != IR_TABLE)
+            return false;
+        ch->tv[ch->n] = tv;
+        ch->n++;
+        t = tv->child;
+        x = t->elem;
+    }
+    return false;
+}
+
+enum { OP_FMAP, OP_FUNMAP, OP_FPROTECT, OP_FRESOLVE };
+
+/* A fast path's walk state: per level the entry's params; `off` is the
+ * offset inside the current entry. */
+typedef struct Fast {
+    int    off;
+    LExpr **ek[16];     /* entry k's params */
+} Fast;
+
+/* Descend from the root to the last entry. `op` decides what a table
+ * variant that is not there means: RETRY, or (resolve) the general walk of
+ * that entry, which finds a large page or nothing. */
+static void fast_descend(Drv *d, LB *b, const Chain *ch, Fast *fs, int op, LExpr **rootps, int out)
+{
+    LModule *m = d->m;
+    LFn *f = b->fn;
+    int tx = 0;
+    LExpr *env = txf(d, b, tx, TX_ENV);
+    LExpr *tk = NULL;   /* table k's base */
+    if (ch->table[0])
+        tk = rootps[0];
+    else
+        fs->ek[0] = rootps;
+    for (int k = 0; k < ch->n; k++) {
+        const IrUnit *t = ch->table[k], *x = ch->entry[k];
+        if (t) {
+            uint64_t span = (uint64_t)1 << t->index_lo;
+            int i = lir_local(m, f, arena_printf(d->a, "i%d", k), lt(LK_U64));
+            lb_set(b, i, lx_bin(m, OP_SHR, LV(b, fs->off), num(d, t->index_lo)));
+            lb_set(b, fs->off, lx_bin(m, OP_BAND, LV(b, fs->off), num(d, span - 1)));
+            LExpr *tp[1] = { tk };
+            fs->ek[k] = elem_locals(d, b, t, tp, LV(b, i), arena_printf(d->a, "e%d_", k));
+        }
+        if (k == ch->n - 1)
+            break;
+        const IrUnit *tv = ch->tv[k];
+        int st = lir_local(m, f, arena_printf(d->a, "st%d", k), lt_rec(ufns(d, tv)->state));
+        int next = lir_local(m, f, arena_printf(d->a, "t%d", k + 1), lt(LK_U64));
+        LExpr *sp = lx_addr(m, LV(b, st));
+        if (shared_read(d, x, NULL))
+            lb_expr(b, u_decode(d, tv, raw_read(d, b, x, env, fs->ek[k], tx), sp));
+        else
+            lb_expr(b, u_load(d, tv, env, fs->ek[k], sp));
+        lb_if(b, lor(d, lx_not(m, u_valid(d, tv, sp, fs->ek[k])),
+                     lx_not(m, u_translate(d, tv, sp, fs->ek[k], LV(b, fs->off), lx_addr(m, LV(b, next))))));
+        if (op == OP_FRESOLVE) {
+            lb_comment(b, "a large page, or nothing");
+            Args a = { .n = 0 };
+            arg(&a, env);
+            argv_(&a, fs->ek[k], x->params.len);
+            arg(&a, LV(b, fs->off));
+            for (int q = 0; q < 3; q++)
+                arg(&a, LV(b, out + q));
+            lb_ret(b, call(d, walk_of(d, x)->rresolve, &a));
+        } else {
+            lb_ret(b, status(d, LIR_RETRY));
+        }
+        lb_end(b);
+        if (op == OP_FMAP || op == OP_FPROTECT) {
+            lb_comment(b, "rights to widen");
+            ret_if(b, lx_not(m, u_matchflags(d, tv, sp, fs->ek[k], LV(b, 1 + d->root->params.len + 1))),
+                   status(d, LIR_RETRY));
+        }
+        tk = LV(b, next);
+    }
+}
+
+static LFn *fast_fn(Drv *d, const char *what, int op, int *va_slot)
+{
+    LModule *m = d->m;
+    LFn *f = dfn(d, NULL, arena_printf(d->a, "fast_%s", what), LK_STATUS);
+    lir_param(m, f, "tx", lt_prec(d->tx));
+    int ps[64];
+    uparams(d, f, d->root, ps);
+    *va_slot = lir_param(m, f, "va", lt(LK_U64));
+    if (op == OP_FRESOLVE) {
+        lir_param(m, f, "pa", lt_ptr(LK_U64));
+        lir_param(m, f, "flags", lt_ptr(LK_FLAGS));
+        lir_param(m, f, "psz", lt_ptr(LK_U64));
+    } else {
+        lir_param(m, f, "flgs", lt(LK_FLAGS));
+        if (op == OP_FMAP)
+            lir_param(m, f, "pa", lt(LK_U64));
+    }
+    return f;
+}
+
+static void fast_paths(Drv *d, unsigned minp)
+{
+    LModule *m = d->m;
+    Chain ch;
+    if (!build_chain(d->root, minp, &ch))
+        return;
+    const IrUnit *L = ch.leaf, *X = ch.entry[ch.n - 1];
+    int k = ch.n - 1;
+    uint64_t S = (uint64_t)1 << minp;
+    const IrUnit *lt_ = ch.table[k];
+    int np = d->root->params.len;
+    const char *names[4] = { "map", "unmap", "protect", "resolve" };
+    for (int op = 0; op < 4; op++) {
+        int va;
+        LFn *f = fast_fn(d, names[op], op, &va);
+        f->comment = op == OP_FRESOLVE ? "resolve: the same straight walk" : arena_printf(d->a, "one page: %s", names[op]);
+        LB b;
+        lb_begin(&b, m, f);
+        int tx = 0, flgs = va + 1, pa = va + 2;
+        LExpr *env = txf(d, &b, tx, TX_ENV);
+        Fast fs = { 0 };
+        fs.off = lir_local(m, f, "off", lt(LK_U64));
+        lb_set(&b, fs.off, LV(&b, va));
+        fast_descend(d, &b, &ch, &fs, op, pexprs(&b, d->root, 1), va + 1);
+        LExpr **ek = fs.ek[k];
+        if (op == OP_FRESOLVE) {
+            Args a = { .n = 0 };
+            arg(&a, env);
+            argv_(&a, ek, X->params.len);
+            arg(&a, LV(&b, fs.off));
+            for (int q = 0; q < 3; q++)
+                arg(&a, LV(&b, va + 1 + q));
+            lb_ret(&b, call(d, walk_of(d, X)->rresolve, &a));
+            lir_place(m, f);
+            d->fast[op] = f;
+            continue;
+        }
+        int st = lir_local(m, f, "st", lt_rec(ufns(d, L)->state));
+        int cur = lir_local(m, f, "cur", lt(LK_U64));
+        LExpr *sp = lx_addr(m, LV(&b, st));
+        lb_expr(&b, u_load(d, L, env, ek, sp));
+        LExpr *mapped = land(d, u_valid(d, L, sp, ek), u_translate(d, L, sp, ek, LV(&b, fs.off), lx_addr(m, LV(&b, cur))));
+        if (op == OP_FMAP) {
+            lb_if(&b, mapped);
+            lb_ret(&b, lx_ite(m, land(d, eq(d, LV(&b, cur), LV(&b, pa)), u_matchflags(d, L, sp, ek, LV(&b, flgs))),
+                              status(d, LIR_OK), status(d, LIR_EEXIST)));
+            lb_end(&b);
+            if (only_table_variant(X))
+                lb_comment(&b, "a table here would be another variant: the general path decides");
+            ret_if(&b, lx_not(m, u_prog(d, L, 0, SYN_MAP, env, ek, num(d, 0), num(d, S), LV(&b, flgs), LV(&b, pa))),
+                   status(d, LIR_RETRY));
+            lb_expr(&b, u_prog(d, L, 1, SYN_MAP, env, ek, num(d, 0), num(d, S), LV(&b, flgs), LV(&b, pa)));
+            lb_ret(&b, status(d, LIR_OK));
+            lir_place(m, f);
+            d->fast[op] = f;
+            continue;
+        }
+        lb_comment(&b, "nothing, or another variant");
+        ret_if(&b, lx_not(m, mapped), status(d, LIR_RETRY));
+        lb_assign(&b, txf(d, &b, tx, TX_FOUND), num(d, 1));
+        if (op == OP_FPROTECT) {
+            ret_if(&b, u_matchflags(d, L, sp, ek, LV(&b, flgs)), status(d, LIR_OK));
+            lb_expr(&b, u_prog(d, L, 1, SYN_PROTECT, env, ek, num(d, 0), num(d, S), LV(&b, flgs), NULL));
+        } else {
+            /* the table must keep another entry, or the general path frees it */
+            if (lt_ && table_freed(d, lt_)) {
+                int idx = lir_local(m, f, "idx", lt(LK_U64));
+                int other = lir_local(m, f, "other", lt(LK_BOOL));
+                int q = lir_local(m, f, "q", lt(LK_U64));
+                int j = lir_local(m, f, "j", lt(LK_U64));
+                lb_set(&b, idx, lx_bin(m, OP_BAND, lx_bin(m, OP_SHR, LV(&b, va), num(d, lt_->index_lo)),
+                                       num(d, lt_->entries - 1)));
+                lb_set(&b, q, num(d, 1));
+                lb_comment(&b, "scan outward for another valid entry");
+                lb_while(&b, land(d, lx_bin(m, OP_LT, LV(&b, q), num(d, 2 * lt_->entries)), lx_not(m, LV(&b, other))));
+                lb_set(&b, j, lx_ite(m, lx_bin(m, OP_BAND, LV(&b, q), num(d, 1)),
+                                     add(d, LV(&b, idx), lx_bin(m, OP_SHR, add(d, LV(&b, q), num(d, 1)), num(d, 1))),
+                                     lx_bin(m, OP_SUB, LV(&b, idx), lx_bin(m, OP_SHR, LV(&b, q), num(d, 1)))));
+                lb_if(&b, lx_bin(m, OP_LT, LV(&b, j), num(d, lt_->entries)));
+                /* the last table's base: the variable its elem params read */
+                LExpr *tbase = k > 0 ? LV(&b, slot_of(f, arena_printf(d->a, "t%d", k))) : pexprs(&b, d->root, 1)[0];
+                LExpr *tp[1] = { tbase };
+                LExpr **oe = elem_locals(d, &b, lt_, tp, LV(&b, j), "o_");
+                const IrUnit *vs[MAXV];
+                int nv = variants(X, vs);
+                for (int i = 0; i < nv; i++) {
+                    int o = lir_local(m, f, arena_printf(d->a, "o%d", i), lt_rec(ufns(d, vs[i])->state));
+                    lb_expr(&b, u_load(d, vs[i], env, oe, lx_addr(m, LV(&b, o))));
+                    lb_set(&b, other, lor(d, LV(&b, other), u_valid(d, vs[i], lx_addr(m, LV(&b, o)), oe)));
+                }
+                lb_end(&b);
+                lb_set(&b, q, add(d, LV(&b, q), num(d, 1)));
+                lb_end(&b);
+                ret_if(&b, lx_not(m, LV(&b, other)), status(d, LIR_RETRY));
+            }
+            lb_expr(&b, u_prog(d, L, 1, SYN_UNMAP, env, ek, num(d, 0), num(d, S), NULL, NULL));
+        }
+        lb_expr(&b, tlb(d, &b, tx, LV(&b, va), S));
+        lb_ret(&b, status(d, LIR_OK));
+        lir_place(m, f);
+        d->fast[op] = f;
+        (void)np;
+    }
+}
+
+/* ---- the root's transaction helpers -------------------------------------------------- */
+
+static void tx_helpers(Drv *d)
+{
+    LModule *m = d->m;
+    LB b;
+    /* TLB batching: adjacent ranges merge, others flush */
+    LFn *f = d->tlb = dfn(d, NULL, "tlb", LK_VOID);
+    int tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    int va = lir_param(m, f, "va", lt(LK_U64));
+    int size = lir_param(m, f, "size", lt(LK_U64));
+    lb_begin(&b, m, f);
+    LExpr *env = txf(d, &b, tx, TX_ENV);
+    LExpr *lo = txf(d, &b, tx, TX_TLB_LO), *hi = txf(d, &b, tx, TX_TLB_HI);
+    lb_if(&b, lx_not(m, txf(d, &b, tx, TX_COMMIT)));
+    lb_ret(&b, NULL);
+    lb_end(&b);
+    lb_if(&b, land(d, ne(d, hi, lo), eq(d, LV(&b, va), hi)));
+    lb_assign(&b, hi, add(d, LV(&b, va), LV(&b, size)));
+    lb_ret(&b, NULL);
+    lb_end(&b);
+    lb_if(&b, ne(d, hi, lo));
+    lb_expr(&b, lx_env(m, LENV_TLB_INVAL, 0, 0, env, lo, lx_bin(m, OP_SUB, hi, lo), NULL));
+    lb_end(&b);
+    lb_assign(&b, lo, LV(&b, va));
+    lb_assign(&b, hi, add(d, LV(&b, va), LV(&b, size)));
+    lir_place(m, f);
+
+    f = d->flush = dfn(d, NULL, "flush", LK_VOID);
+    tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    lb_begin(&b, m, f);
+    lb_if(&b, ne(d, hi, lo));
+    lb_expr(&b, lx_env(m, LENV_TLB_INVAL, 0, 0, env, lo, lx_bin(m, OP_SUB, hi, lo), NULL));
+    lb_end(&b);
+    lb_assign(&b, lo, num(d, 0));
+    lb_assign(&b, hi, num(d, 0));
+    lir_place(m, f);
+
+    /* allocate what the dry run counted; on failure give it all back */
+    f = d->prealloc = dfn(d, NULL, "prealloc", LK_BOOL);
+    tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    int k = lir_local(m, f, "k", lt(LK_U64));
+    int t = lir_local(m, f, "t", lt(LK_U64));
+    lb_begin(&b, m, f);
+    for (int i = 0; i < d->ntabs; i++) {
+        uint64_t bytes = d->tabs[i]->table_bytes;
+        lb_set(&b, k, num(d, 0));
+        lb_while(&b, lx_bin(m, OP_LT, LV(&b, k), txf(d, &b, tx, tx_need(d, i))));
+        ret_if(&b, lx_not(m, lx_env(m, LENV_ALLOC_TABLE, 0, 0, env, num(d, bytes), num(d, bytes), lx_addr(m, LV(&b, t)), NULL)),
+               lx_numk(m, 0, LK_BOOL));
+        lb_expr(&b, lx_env(m, LENV_MEM_WRITE, 8, 0, env, LV(&b, t), txf(d, &b, tx, tx_pool(d, i)), NULL));
+        lb_assign(&b, txf(d, &b, tx, tx_pool(d, i)), LV(&b, t));
+        lb_set(&b, k, add(d, LV(&b, k), num(d, 1)));
+        lb_end(&b);
+    }
+    lb_ret(&b, lx_numk(m, 1, LK_BOOL));
+    lir_place(m, f);
+
+    f = d->release = dfn(d, NULL, "release", LK_VOID);
+    tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    t = lir_local(m, f, "t", lt(LK_U64));
+    lb_begin(&b, m, f);
+    for (int i = 0; i < d->ntabs; i++) {
+        lb_while(&b, ne(d, txf(d, &b, tx, tx_pool(d, i)), num(d, 0)));
+        lb_set(&b, t, txf(d, &b, tx, tx_pool(d, i)));
+        lb_assign(&b, txf(d, &b, tx, tx_pool(d, i)), lx_env(m, LENV_MEM_READ, 8, 0, env, LV(&b, t), NULL));
+        lb_expr(&b, lx_env(m, LENV_MEM_WRITE, 8, 0, env, LV(&b, t), num(d, 0), NULL));
+        lb_expr(&b, lx_env(m, LENV_FREE_TABLE, 0, 0, env, LV(&b, t), num(d, d->tabs[i]->table_bytes), NULL));
+        lb_end(&b);
+    }
+    lir_place(m, f);
+}
+
+/* ---- the public functions of one root ------------------------------------------------- */
+
+/* tx.env = ctx->env and the other scalars (the pools only where the
+ * two-pass path starts: a one-page call does not pay for them). */
+static void tx_init(Drv *d, LB *b, int tx, int ctx)
+{
+    LModule *m = d->m;
+    lb_assign(b, lx_field(m, LV(b, tx), TX_ENV), lx_field(m, LV(b, ctx), d->ctx_env));
+    for (int k = TX_COMMIT; k <= TX_ROOT_CHANGED; k++) {
+        LExpr *v = num(d, 0);
+        if (k == TX_ROOT_RAW && d->root_cache)
+            v = lx_field(m, LV(b, ctx), d->ctx_raw);
+        if (k == TX_ROOT_CACHED && d->root_cache)
+            v = lx_field(m, LV(b, ctx), d->ctx_cached);
+        lb_assign(b, lx_field(m, LV(b, tx), k), v);
+    }
+}
+
+static void tx_pools(Drv *d, LB *b, int tx)
+{
+    int n = d->ntabs ? d->ntabs : 1;
+    for (int i = 0; i < n; i++) {
+        lb_assign(b, lx_field(d->m, LV(b, tx), tx_need(d, i)), num(d, 0));
+        lb_assign(b, lx_field(d->m, LV(b, tx), tx_pool(d, i)), num(d, 0));
+    }
+}
+
+static LExpr **ctx_params(Drv *d, LB *b, int ctx)
+{
+    LExpr **ps = arena_alloc(d->a, sizeof(LExpr *) * (size_t)(d->root->params.len + 1));
+    for (int i = 0; i < d->root->params.len; i++)
+        ps[i] = lx_field(d->m, LV(b, ctx), d->ctx_params[i]);
+    return ps;
+}
+
+static LFn *api_fn(Drv *d, const char *what, LKind ret)
+{
+    LFn *f = lir_fn(d->m, arena_printf(d->a, "%s_%s", d->R, what), lt(ret), LINK_EXPORT, d->root->loc);
+    lir_param(d->m, f, "ctx", lt_prec(d->ctx));
+    return f;
+}
+
+/* `if (done != NULL) *done = v;` */
+static void set_out(Drv *d, LB *b, int p, LExpr *v)
+{
+    lb_if(b, ne(d, LV(b, p), lx_numk(d->m, 0, LK_U64)));
+    lb_assign(b, lx_deref(d->m, LV(b, p)), v);
+    lb_end(b);
+}
+
+static void root_api(Drv *d)
+{
+    LModule *m = d->m;
+    const IrUnit *r = d->root;
+    unsigned minp = min_page(r, 0);
+    Walk *wr = walk_of(d, r);
+    /* the input space: what the root maps (CR3 covers the canonical lower
+     * half, 2^47, though VA is 48 bits wide), else 2^inbits */
+    uint64_t space = r->inbits >= 64 ? 0 : (uint64_t)1 << r->inbits;
+    const IrUnit *rv[MAXV];
+    int nrv = variants(r, rv);
+    if (r->kind == IR_SEGMENT && nrv && rv[0]->prog[SYN_MAP] && rv[0]->map_size && (!space || rv[0]->map_size < space))
+        space = rv[0]->map_size;
+    /* the output space: the widest leaf (PSE-36 pages reach past the 32-bit
+     * root); each leaf's own requires check the rest */
+    unsigned obits = max_leaf_out(r, 0);
+    uint64_t ospace = obits >= 64 ? 0 : (uint64_t)1 << obits;
+    uint64_t S = (uint64_t)1 << minp;
+    LB b;
+
+    /* the range checks every operation shares */
+    LFn *f = d->range_ok = dfn(d, NULL, "range_ok", LK_BOOL);
+    int va = lir_param(m, f, "va", lt(LK_U64));
+    int size = lir_param(m, f, "size", lt(LK_U64));
+    lb_begin(&b, m, f);
+    ret_if(&b, lor(d, eq(d, LV(&b, size), num(d, 0)), lx_bin(m, OP_LT, add(d, LV(&b, va), LV(&b, size)), LV(&b, va))),
+           lx_numk(m, 0, LK_BOOL));
+    ret_if(&b, ne(d, lx_bin(m, OP_BAND, lx_bin(m, OP_BOR, LV(&b, va), LV(&b, size)), num(d, mask_of(minp))), num(d, 0)),
+           lx_numk(m, 0, LK_BOOL));
+    if (space)
+        ret_if(&b, lx_bin(m, OP_GT, add(d, LV(&b, va), LV(&b, size)), num(d, space)), lx_numk(m, 0, LK_BOOL));
+    lb_ret(&b, lx_numk(m, 1, LK_BOOL));
+    lir_place(m, f);
+
+    /* map, unmap, protect */
+    for (int op = 0; op < 3; op++) {
+        static const char *const names[] = { "map", "unmap", "protect" };
+        f = api_fn(d, names[op], LK_STATUS);
+        int ctx = 0;
+        va = lir_param(m, f, "va", lt(LK_U64));
+        size = lir_param(m, f, "size", lt(LK_U64));
+        int flags = op != 1 ? lir_param(m, f, "flags", lt(LK_FLAGS)) : -1;
+        int pa = op == 0 ? lir_param(m, f, "pa", lt(LK_U64)) : -1;
+        int done = lir_param(m, f, "done", lt_ptr(LK_U64));
+        int tx = lir_local(m, f, "tx", lt_rec(d->tx));
+        ((LSlot *)f->slots.items[tx])->noinit = true;
+        int s = lir_local(m, f, "s", lt(LK_STATUS));
+        if (flags < 0)
+            flags = lir_local(m, f, "flags", lt(LK_FLAGS));
+        lb_begin(&b, m, f);
+        tx_init(d, &b, tx, ctx);
+        set_out(d, &b, done, num(d, 0));
+        LExpr *bad = lx_not(m, lx_callv(m, d->range_ok, LV(&b, va), LV(&b, size), NULL));
+        if (op == 0)
+            bad = lor(d, bad, lor(d, lx_bin(m, OP_LT, add(d, LV(&b, pa), LV(&b, size)), LV(&b, pa)),
+                                  ne(d, lx_bin(m, OP_BAND, LV(&b, pa), num(d, mask_of(minp))), num(d, 0))));
+        ret_if(&b, bad, status(d, LIR_EINVAL));
+        if (op == 0 && ospace)
+            ret_if(&b, lx_bin(m, OP_GT, add(d, LV(&b, pa), LV(&b, size)), num(d, ospace)), status(d, LIR_EINVAL));
+        LExpr **cps = ctx_params(d, &b, ctx);
+        Args a = { .n = 0 };
+        /* the general walk: (tx, params, 0, va, size, flags, pa | prot, 0) */
+        Args g = { .n = 0 };
+        arg(&g, lx_addr(m, LV(&b, tx)));
+        argv_(&g, cps, r->params.len);
+        arg(&g, num(d, 0));
+        arg(&g, LV(&b, va));
+        arg(&g, LV(&b, size));
+        arg(&g, LV(&b, flags));
+        arg(&g, op == 0 ? LV(&b, pa) : lx_numk(m, op == 2, LK_INT));
+        arg(&g, lx_numk(m, 0, LK_INT));
+        LFn *walk = op == 0 ? wr->rmap : wr->runmap;
+        if (d->fast[op]) {
+            arg(&a, lx_addr(m, LV(&b, tx)));
+            argv_(&a, cps, r->params.len);
+            arg(&a, LV(&b, va));
+            arg(&a, LV(&b, flags));
+            if (op == 0)
+                arg(&a, LV(&b, pa));
+        }
+        lb_comment(&b, op == 0 ? "one page: check and write in one walk, unless a table is missing"
+                               : "one page, unless a split needs a table");
+        lb_if(&b, eq(d, LV(&b, size), num(d, S)));
+        lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 2));
+        lb_set(&b, s, d->fast[op] ? call(d, d->fast[op], &a) : call(d, walk, &g));
+        lb_if(&b, ne(d, LV(&b, s), status(d, LIR_RETRY)));
+        lb_expr(&b, lx_callv(m, d->flush, lx_addr(m, LV(&b, tx)), NULL));
+        if (op != 0)
+            ret_if(&b, land(d, eq(d, LV(&b, s), status(d, LIR_OK)), lx_not(m, txf(d, &b, tx, TX_FOUND))),
+                   status(d, LIR_ENOENT));
+        lb_if(&b, eq(d, LV(&b, s), status(d, LIR_OK)));
+        set_out(d, &b, done, LV(&b, size));
+        lb_end(&b);
+        lb_ret(&b, LV(&b, s));
+        lb_end(&b);
+        lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 0));
+        lb_assign(&b, txf(d, &b, tx, TX_FOUND), num(d, 0));
+        lb_end(&b);
+        tx_pools(d, &b, tx);
+        lb_set(&b, s, call(d, walk, &g));
+        ret_if(&b, ne(d, LV(&b, s), status(d, LIR_OK)), LV(&b, s));
+        if (op != 0)
+            ret_if(&b, lx_not(m, txf(d, &b, tx, TX_FOUND)), status(d, LIR_ENOENT));
+        lb_if(&b, lx_not(m, lx_callv(m, d->prealloc, lx_addr(m, LV(&b, tx)), NULL)));
+        lb_expr(&b, lx_callv(m, d->release, lx_addr(m, LV(&b, tx)), NULL));
+        lb_ret(&b, status(d, LIR_ENOMEM));
+        lb_end(&b);
+        lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 1));
+        lb_set(&b, s, call(d, walk, &g));
+        if (d->root_cache && op == 0) {
+            lb_if(&b, txf(d, &b, tx, TX_ROOT_CHANGED));
+            lb_assign(&b, lx_field(m, LV(&b, ctx), d->ctx_cached), num(d, 0));
+            lb_end(&b);
+        }
+        lb_expr(&b, lx_callv(m, d->flush, lx_addr(m, LV(&b, tx)), NULL));
+        lb_expr(&b, lx_callv(m, d->release, lx_addr(m, LV(&b, tx)), NULL));
+        lb_if(&b, eq(d, LV(&b, s), status(d, LIR_OK)));
+        set_out(d, &b, done, LV(&b, size));
+        lb_end(&b);
+        lb_ret(&b, LV(&b, s));
+        lir_place(m, f);
+        if (op == 0)
+            d->lr->map = f;
+        else if (op == 1)
+            d->lr->unmap = f;
+        else
+            d->lr->protect = f;
+    }
+
+    /* resolve */
+    f = api_fn(d, "resolve", LK_STATUS);
+    {
+        int ctx = 0;
+        va = lir_param(m, f, "va", lt(LK_U64));
+        int pa = lir_param(m, f, "pa", lt_ptr(LK_U64));
+        int flags = lir_param(m, f, "flags", lt_ptr(LK_FLAGS));
+        int psz = lir_param(m, f, "page_size", lt_ptr(LK_U64));
+        int p = lir_local(m, f, "p", lt(LK_U64));
+        int ps = lir_local(m, f, "ps", lt(LK_U64));
+        int fl = lir_local(m, f, "f", lt(LK_FLAGS));
+        int s = lir_local(m, f, "s", lt(LK_STATUS));
+        lb_begin(&b, m, f);
+        if (space)
+            ret_if(&b, lx_bin(m, OP_GE, LV(&b, va), num(d, space)), status(d, LIR_EINVAL));
+        LExpr **cps = ctx_params(d, &b, ctx);
+        Args a = { .n = 0 };
+        if (d->fast[OP_FRESOLVE]) {
+            int tx = lir_local(m, f, "tx", lt_rec(d->tx));
+            ((LSlot *)f->slots.items[tx])->noinit = true;
+            tx_init(d, &b, tx, ctx);
+            arg(&a, lx_addr(m, LV(&b, tx)));
+            argv_(&a, cps, r->params.len);
+            arg(&a, LV(&b, va));
+            lb_set(&b, s, (arg(&a, lx_addr(m, LV(&b, p))), arg(&a, lx_addr(m, LV(&b, fl))), arg(&a, lx_addr(m, LV(&b, ps))),
+                           call(d, d->fast[OP_FRESOLVE], &a)));
+        } else {
+            arg(&a, lx_field(m, LV(&b, ctx), d->ctx_env));
+            argv_(&a, cps, r->params.len);
+            arg(&a, LV(&b, va));
+            arg(&a, lx_addr(m, LV(&b, p)));
+            arg(&a, lx_addr(m, LV(&b, fl)));
+            arg(&a, lx_addr(m, LV(&b, ps)));
+            lb_set(&b, s, call(d, wr->rresolve, &a));
+        }
+        lb_if(&b, eq(d, LV(&b, s), status(d, LIR_OK)));
+        set_out(d, &b, pa, LV(&b, p));
+        set_out(d, &b, flags, LV(&b, fl));
+        set_out(d, &b, psz, LV(&b, ps));
+        lb_end(&b);
+        lb_ret(&b, LV(&b, s));
+        lir_place(m, f);
+        d->lr->resolve = f;
+    }
+
+    /* init: a fresh, empty table under a root that points at one */
+    const IrUnit *rt = NULL;
+    for (int i = 0; i < nrv && !rt; i++)
+        if (rv[i]->child)
+            rt = rv[i];
+    if (!(rt && r->kind == IR_SEGMENT && rt->prog[SYN_MAP]))
+        return;
+    const IrUnit *C = rt->child;
+    uint64_t rspan = rt->map_size;
+    f = api_fn(d, "init", LK_STATUS);
+    {
+        int ctx = 0;
+        int t = lir_local(m, f, "t", lt(LK_U64));
+        lb_begin(&b, m, f);
+        LExpr *env = lx_field(m, LV(&b, ctx), d->ctx_env);
+        LExpr **cps = ctx_params(d, &b, ctx);
+        ret_if(&b, lx_not(m, lx_env(m, LENV_ALLOC_TABLE, 0, 0, env, num(d, C->table_bytes), num(d, C->table_bytes),
+                                    lx_addr(m, LV(&b, t)), NULL)),
+               status(d, LIR_ENOMEM));
+        lb_if(&b, ne(d, u_prog(d, rt, 2, SYN_MAP, env, cps, num(d, 0), num(d, rspan), lx_numk(m, 0, LK_FLAGS), LV(&b, t)),
+                     status(d, LIR_OK)));
+        lb_expr(&b, lx_env(m, LENV_FREE_TABLE, 0, 0, env, LV(&b, t), num(d, C->table_bytes), NULL));
+        lb_ret(&b, status(d, LIR_EINVAL));
+        lb_end(&b);
+        if (d->root_cache) {
+            lb_assign(&b, lx_field(m, LV(&b, ctx), d->ctx_raw),
+                      lx_env(m, LENV_REG_READ, 0, (unsigned)ir_reg_id(m->ir, d->root_field), env, NULL));
+            lb_assign(&b, lx_field(m, LV(&b, ctx), d->ctx_cached), num(d, 1));
+        }
+        lb_ret(&b, status(d, LIR_OK));
+        lir_place(m, f);
+        d->lr->init = f;
+    }
+    /* fini: unmap everything, then free the root's table */
+    f = api_fn(d, "fini", LK_VOID);
+    {
+        int ctx = 0;
+        int st = lir_local(m, f, "st", lt_rec(ufns(d, rt)->state));
+        int t = lir_local(m, f, "t", lt(LK_U64));
+        lb_begin(&b, m, f);
+        LExpr *env = lx_field(m, LV(&b, ctx), d->ctx_env);
+        LExpr **cps = ctx_params(d, &b, ctx);
+        lb_expr(&b, lx_callv(m, d->lr->unmap, LV(&b, ctx), num(d, 0), num(d, rspan & ~mask_of(minp)),
+                             lx_numk(m, 0, LK_PTR), NULL));
+        LExpr *sp = lx_addr(m, LV(&b, st));
+        lb_expr(&b, u_load(d, rt, env, cps, sp));
+        lb_if(&b, land(d, u_valid(d, rt, sp, cps), u_translate(d, rt, sp, cps, num(d, 0), lx_addr(m, LV(&b, t)))));
+        lb_expr(&b, lx_env(m, LENV_FREE_TABLE, 0, 0, env, LV(&b, t), num(d, C->table_bytes), NULL));
+        lb_end(&b);
+        lir_place(m, f);
+        d->lr->fini = f;
+    }
+}
+
+/* A root that is a table-pointer segment, or a table reached through it,
+ * or a plain segment. */
+static void root_driver(LModule *m, const IrUnit *r)
+{
+    Drv *d = arena_alloc(m->a, sizeof *d);
+    d->m = m;
+    d->a = m->a;
+    d->root = r;
+    d->R = arena_printf(m->a, "%s_%s_drv", m->ir->prefix, r->cname);
+    if (r->kind == IR_TABLE ? !table_ok(r, 0) : !entry_ok(r, 0)) {
+        vec_push(m->a, &m->no_driver, (void *)r);
+        return;
+    }
+    collect_tables(r, d->tabs, &d->ntabs, 0);
+    /* a root register read through a hook: the context keeps a copy */
+    if (r->kind == IR_SEGMENT) {
+        const SFieldIO *one = lir_single_read(r);
+        if (one && one->field->kind == FIELD_REG) {
+            d->root_cache = true;
+            d->root_field = one->field;
+        }
+    }
+    d->lr = arena_alloc(m->a, sizeof *d->lr);
+    d->lr->unit = r;
+    d->lr->name = d->R;
+    vec_push(m->a, &m->roots, d->lr);
+
+    /* the context (public) and the transaction (internal) */
+    LRec *ctx = d->ctx = lir_rec(m, arena_printf(m->a, "%s_ctx", d->R), true, r->loc);
+    ctx->comment = arena_printf(m->a, "the %s root driver (docs/driver.md)", r->name);
+    d->ctx_env = lir_rec_field(m, ctx, "env", LK_ENV, (Loc){ 0 });
+    VEC_FOREACH(const char *, p, r->params)
+        d->ctx_params[p_i] = lir_rec_field(m, ctx, p, LK_U64, (Loc){ 0 });
+    if (d->root_cache) {
+        d->ctx_raw = lir_rec_field(m, ctx, "root_raw", LK_U64, (Loc){ 0 });
+        d->ctx_cached = lir_rec_field(m, ctx, "root_cached", LK_U64, (Loc){ 0 });
+    }
+    d->lr->ctx = ctx;
+    LRec *tx = d->tx = lir_rec(m, arena_printf(m->a, "%s_tx", d->R), false, r->loc);
+    tx->comment = "one call: dry run (commit 0), commit (1), or single-page fast path (2),\n"
+                  "which gives up with RETRY before its first write if it would need a\n"
+                  "table or a split";
+    static const char *const txn[] = { "env", "commit", "found", "tlb_lo", "tlb_hi", "cleared", "hint",
+                                       "root_raw", "root_cached", "root_changed" };
+    for (int i = 0; i < TX_NEED0; i++)
+        lir_rec_field(m, tx, txn[i], i == TX_ENV ? LK_ENV : LK_U64, (Loc){ 0 });
+    int n = d->ntabs ? d->ntabs : 1;
+    for (int i = 0; i < n; i++)
+        lir_rec_field(m, tx, arena_printf(m->a, "need%d", i), LK_U64, (Loc){ 0 });
+    for (int i = 0; i < n; i++)
+        lir_rec_field(m, tx, arena_printf(m->a, "pool%d", i), LK_U64, (Loc){ 0 });
+
+    tx_helpers(d);
+    declare_walk(d, r);
+    if (r->kind == IR_TABLE) {
+        table_fns(d, r);
+        walk_fns(d, r->elem, 1);
+    } else {
+        walk_fns(d, r, 0);
+    }
+    fast_paths(d, min_page(r, 0));
+    root_api(d);
+}
+
+void lir_lower_drivers(LModule *m)
+{
+    VEC_FOREACH(const IrUnit *, r, m->ir->roots)
+        root_driver(m, r);
+}
