@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * ir.h - the lowered IR: what every backend (C emitter, JIT, interpreter)
- * reads, and nothing else.
+ * ir.h - the lowered IR, first half: what each unit is. The second half,
+ * lir.h, holds the functions built from it (lir_unit.c, lir_drv.c), which
+ * the backends (C emitter, JIT, interpreter) execute; see docs/lir.md.
  *
  * lower.c builds it from the checked program and the synthesized programs.
  * Per unit it holds, with all semantics already resolved:
