@@ -26,13 +26,17 @@
  * Every function is exported under its LIR name with its native signature
  * (jit_native): a bool parameter or result is a C bool, the env a pointer,
  * a pointer parameter a pointer, a record parameter a struct by value, any
- * other scalar a uint64_t. Beside each, NAME__entry(const uint64_t *args)
- * unpacks 64-bit arguments (a record argument: a pointer to its words, as
- * the interpreter takes it) and returns the result in 64 bits (void or a
- * record: 0); jit_call goes through it. The shared object is built with
- * -fno-semantic-interposition, so exported functions still inline into
- * each other, and -fno-strict-aliasing, since page-table memory is read
- * and written at different widths.
+ * other scalar a uint64_t. jit_call goes through one entry per signature,
+ * vrsc_jit_entryN(fn, const uint64_t *args), which unpacks 64-bit arguments
+ * (a record argument: a pointer to its words, as the interpreter takes it)
+ * and returns the result in 64 bits (void or a record: 0); gcc cannot
+ * inline through it, so entries cost next to nothing to compile. The
+ * shared object is built with -fno-semantic-interposition, so exported
+ * functions still inline into each other, and -fno-strict-aliasing, since
+ * page-table memory is read and written at different widths.
+ *
+ * Errors (jit_compile returns NULL) are in storage of the module's arena,
+ * m->a: they live as long as the module.
  *
  * Without libgccjit (VRSC_HAVE_JIT undefined) the interface is a stub that
  * says so.
@@ -244,15 +248,13 @@ typedef struct JC {
     Arena            a;          /* scratch, freed after the compile */
     const char      *err;        /* our first error (in m->a) */
     JTy u64, cu64, boolean, vptr, pu64, none;
-    gcc_jit_type *t_int, *t_ull, *t_pcu64;
+    gcc_jit_type *t_ull, *t_pcu64;
     gcc_jit_type *t_w[9];        /* unaligned uintN_t by byte width */
-    gcc_jit_type *t_mem;
     gcc_jit_field *mem_base, *mem_size;
     gcc_jit_rvalue *memp;        /* (struct EngineMem *)mem */
     gcc_jit_type **rec, **prec;  /* by LRec id */
     gcc_jit_field ***recf;       /* by LRec id, field */
     gcc_jit_function **fn;       /* by LFn id */
-    int              *shape;     /* by LFn id: index into shapes */
     const LFn       **shapes;    /* the first function of each signature */
     int               nshapes;
     gcc_jit_function *clz;
@@ -368,6 +370,16 @@ static JTy nty(JC *c, LType t)
 static JTy field_ty(JC *c, LKind k)
 {
     return k == LK_ENV ? c->vptr : c->u64;
+}
+
+static LKind field_kind(const LRec *r, int k)
+{
+    return ((const LField *)r->fields.items[k])->kind;
+}
+
+static LType slot_ty(const LFn *f, int k)
+{
+    return ((const LSlot *)f->slots.items[k])->ty;
 }
 
 static gcc_jit_rvalue *zero_of(JC *c, JTy t)
@@ -508,7 +520,7 @@ static Place gen_place(JC *c, const LExpr *e)
         if (id < 0 || e->field < 0 || e->field >= r->fields.len)
             break;
         gcc_jit_field *fl = c->recf[id][e->field];
-        JTy t = field_ty(c, ((const LField *)r->fields.items[e->field])->kind);
+        JTy t = field_ty(c, field_kind(r, e->field));
         if (e->a->ty.kind == LK_REC) {
             if (e->a->kind != LE_SLOT)
                 break;
@@ -586,10 +598,9 @@ static gcc_jit_rvalue *gen_logic(JC *c, const LExpr *e)
     if (e->op == OP_IMPLIES)
         a = gcc_jit_context_new_unary_op(c->ctx, NULL, GCC_JIT_UNARY_OP_LOGICAL_NEGATE, c->boolean.t, a);
     bool land = e->op == OP_LAND;
+    enum gcc_jit_binary_op op = land ? GCC_JIT_BINARY_OP_LOGICAL_AND : GCC_JIT_BINARY_OP_LOGICAL_OR;
     if (!needs_blocks(e->b))
-        return gcc_jit_context_new_binary_op(c->ctx, NULL,
-                                             land ? GCC_JIT_BINARY_OP_LOGICAL_AND : GCC_JIT_BINARY_OP_LOGICAL_OR,
-                                             c->boolean.t, a, gen_bool(c, e->b));
+        return gcc_jit_context_new_binary_op(c->ctx, NULL, op, c->boolean.t, a, gen_bool(c, e->b));
     gcc_jit_lvalue *t = new_local(c, c->boolean.t, "sc");
     gcc_jit_block_add_assignment(c->cur, NULL, t, a);
     gcc_jit_block *rhs = new_block(c), *join = new_block(c);
@@ -668,7 +679,7 @@ static Val gen_call(JC *c, const LExpr *e)
     JTy *tys = arena_alloc(&c->a, sizeof *tys * (size_t)(e->nargs + 1));
     gcc_jit_rvalue **args = arena_alloc(&c->a, sizeof *args * (size_t)(e->nargs + 1));
     for (int i = 0; i < e->nargs; i++)
-        tys[i] = nty(c, ((const LSlot *)g->slots.items[i])->ty);
+        tys[i] = nty(c, slot_ty(g, i));
     gen_args(c, e->args, e->nargs, tys, args);
     gcc_jit_rvalue *call = gcc_jit_context_new_call(c->ctx, NULL, c->fn[g->id], e->nargs, args);
     JTy rt = nty(c, g->ret);
@@ -699,7 +710,8 @@ static gcc_jit_rvalue *mem_access(JC *c, gcc_jit_rvalue *pa, unsigned w, gcc_jit
     c->cur = in;
     gcc_jit_rvalue *base =
         gcc_jit_lvalue_as_rvalue(gcc_jit_rvalue_dereference_field(c->memp, NULL, c->mem_base));
-    gcc_jit_rvalue *p = gcc_jit_lvalue_get_address(gcc_jit_context_new_array_access(c->ctx, NULL, base, pa), NULL);
+    gcc_jit_lvalue *byte = gcc_jit_context_new_array_access(c->ctx, NULL, base, pa);
+    gcc_jit_rvalue *p = gcc_jit_lvalue_get_address(byte, NULL);
     gcc_jit_lvalue *word = gcc_jit_rvalue_dereference(cast(c, p, gcc_jit_type_get_pointer(c->t_w[w])), NULL);
     if (v)
         gcc_jit_block_add_assignment(c->cur, NULL, word, cast(c, v, c->t_w[w]));
@@ -709,7 +721,8 @@ static gcc_jit_rvalue *mem_access(JC *c, gcc_jit_rvalue *pa, unsigned w, gcc_jit
 
     c->cur = out;
     gcc_jit_rvalue *fargs[2] = { cast(c, c->memp, c->vptr.t), pa };
-    gcc_jit_block_add_eval(c->cur, NULL, gcc_jit_context_new_call_through_ptr(c->ctx, NULL, c->helper[H_FAULT], 2, fargs));
+    gcc_jit_rvalue *fault = gcc_jit_context_new_call_through_ptr(c->ctx, NULL, c->helper[H_FAULT], 2, fargs);
+    gcc_jit_block_add_eval(c->cur, NULL, fault);
     if (!v)
         gcc_jit_block_add_assignment(c->cur, NULL, res, u64c(c, 0));
     jump(c, join);
@@ -804,7 +817,7 @@ static Val gen(JC *c, const LExpr *e)
             int id = rec_id(c, e->a->ty.rec);
             if (r.ty.cls != 's' || id < 0 || e->field < 0 || e->field >= e->a->ty.rec->fields.len)
                 break;
-            LKind k = ((const LField *)e->a->ty.rec->fields.items[e->field])->kind;
+            LKind k = field_kind(e->a->ty.rec, e->field);
             return val(gcc_jit_rvalue_access_field(r.rv, NULL, c->recf[id][e->field]), field_ty(c, k));
         }
         /* fall through */
@@ -834,7 +847,8 @@ static Val gen(JC *c, const LExpr *e)
         return gen_ite(c, e);
     case LE_LOG2: {
         /* 63 - clz(a | 1): clz(0) is undefined, and a | 1 keeps a's top bit */
-        gcc_jit_rvalue *a = cast(c, bin(c, GCC_JIT_BINARY_OP_BITWISE_OR, gen_u64(c, e->a), u64c(c, 1)), c->t_ull);
+        gcc_jit_rvalue *a = bin(c, GCC_JIT_BINARY_OP_BITWISE_OR, gen_u64(c, e->a), u64c(c, 1));
+        a = cast(c, a, c->t_ull);
         gcc_jit_rvalue *z = cast(c, gcc_jit_context_new_call(c->ctx, NULL, c->clz, 1, &a), c->u64.t);
         return val(bin(c, GCC_JIT_BINARY_OP_MINUS, u64c(c, 63), z), c->u64);
     }
@@ -843,7 +857,7 @@ static Val gen(JC *c, const LExpr *e)
     case LE_ENV:
         return gen_env(c, e);
     }
-    jerr(c, "cannot compile a %s expression", (unsigned)e->kind < LE_ENV + 1 ? lir_expr_names[e->kind] : "bad");
+    jerr(c, "cannot compile an expression of kind %d", (int)e->kind);
     return val(u64c(c, 0), c->u64);
 }
 
@@ -855,7 +869,7 @@ static JTy place_ty(JC *c, const LExpr *e)
     if (e->kind == LE_SLOT && e->slot >= 0 && e->slot < c->f->slots.len)
         return c->slot[e->slot].ty;
     if (e->kind == LE_FIELD && e->a->ty.rec && e->field >= 0 && e->field < e->a->ty.rec->fields.len)
-        return field_ty(c, ((const LField *)e->a->ty.rec->fields.items[e->field])->kind);
+        return field_ty(c, field_kind(e->a->ty.rec, e->field));
     return c->u64;
 }
 
@@ -873,7 +887,7 @@ static void gen_return(JC *c, const LExpr *e)
         gcc_jit_lvalue *z = new_local(c, rt.t, "zero");
         int id = rec_id(c, c->f->ret.rec);
         for (int i = 0; id >= 0 && i < c->f->ret.rec->fields.len; i++) {
-            JTy ft = field_ty(c, ((const LField *)c->f->ret.rec->fields.items[i])->kind);
+            JTy ft = field_ty(c, field_kind(c->f->ret.rec, i));
             gcc_jit_block_add_assignment(c->cur, NULL, gcc_jit_lvalue_access_field(z, NULL, c->recf[id][i]),
                                          zero_of(c, ft));
         }
@@ -970,7 +984,7 @@ static void zero_record(JC *c, gcc_jit_lvalue *l, const LRec *r)
 {
     int id = rec_id(c, r);
     for (int i = 0; id >= 0 && i < r->fields.len; i++) {
-        JTy t = field_ty(c, ((const LField *)r->fields.items[i])->kind);
+        JTy t = field_ty(c, field_kind(r, i));
         gcc_jit_block_add_assignment(c->cur, NULL, gcc_jit_lvalue_access_field(l, NULL, c->recf[id][i]),
                                      zero_of(c, t));
     }
@@ -982,10 +996,10 @@ static void declare_fn(JC *c, const LFn *f)
     for (int i = 0; i < f->nparams; i++) {
         char name[24];
         snprintf(name, sizeof name, "p%d", i);
-        ps[i] = gcc_jit_context_new_param(c->ctx, NULL, nty(c, ((const LSlot *)f->slots.items[i])->ty).t, name);
+        ps[i] = gcc_jit_context_new_param(c->ctx, NULL, nty(c, slot_ty(f, i)).t, name);
     }
-    c->fn[f->id] = gcc_jit_context_new_function(c->ctx, NULL, GCC_JIT_FUNCTION_EXPORTED, nty(c, f->ret).t, f->name,
-                                                f->nparams, ps, 0);
+    c->fn[f->id] = gcc_jit_context_new_function(c->ctx, NULL, GCC_JIT_FUNCTION_EXPORTED, nty(c, f->ret).t,
+                                                f->name, f->nparams, ps, 0);
 }
 
 static void define_fn(JC *c, const LFn *f)
@@ -1037,7 +1051,7 @@ static bool same_signature(JC *c, const LFn *f, const LFn *g)
     if (f->nparams != g->nparams || nty(c, f->ret).t != nty(c, g->ret).t)
         return false;
     for (int i = 0; i < f->nparams; i++)
-        if (nty(c, ((const LSlot *)f->slots.items[i])->ty).t != nty(c, ((const LSlot *)g->slots.items[i])->ty).t)
+        if (nty(c, slot_ty(f, i)).t != nty(c, slot_ty(g, i)).t)
             return false;
     return true;
 }
@@ -1094,7 +1108,6 @@ static void make_types(JC *c, EngineMem *mem)
     c->vptr = (JTy){ gcc_jit_context_get_type(x, GCC_JIT_TYPE_VOID_PTR), 'p' };
     c->pu64 = (JTy){ gcc_jit_type_get_pointer(c->u64.t), 'p' };
     c->none = (JTy){ gcc_jit_context_get_type(x, GCC_JIT_TYPE_VOID), 'v' };
-    c->t_int = gcc_jit_context_get_type(x, GCC_JIT_TYPE_INT);
     c->t_ull = gcc_jit_context_get_type(x, GCC_JIT_TYPE_UNSIGNED_LONG_LONG);
     c->t_pcu64 = gcc_jit_type_get_pointer(c->cu64.t);
     static const enum gcc_jit_types sized[9] = {
@@ -1111,8 +1124,9 @@ static void make_types(JC *c, EngineMem *mem)
         gcc_jit_context_new_field(x, NULL, c->u64.t, "faults"),
         gcc_jit_context_new_field(x, NULL, c->u64.t, "fault_pa"),
     };
-    c->t_mem = gcc_jit_struct_as_type(gcc_jit_context_new_struct_type(x, NULL, "EngineMem", 4, mf));
-    c->memp = gcc_jit_context_new_rvalue_from_ptr(x, gcc_jit_type_get_pointer(c->t_mem), mem);
+    gcc_jit_struct *st = gcc_jit_context_new_struct_type(x, NULL, "EngineMem", 4, mf);
+    gcc_jit_type *t_mem = gcc_jit_struct_as_type(st);
+    c->memp = gcc_jit_context_new_rvalue_from_ptr(x, gcc_jit_type_get_pointer(t_mem), mem);
 
     int nrec = c->m->recs.len;
     c->rec = arena_alloc(&c->a, sizeof *c->rec * (size_t)(nrec + 1));
@@ -1124,7 +1138,7 @@ static void make_types(JC *c, EngineMem *mem)
         for (int i = 0; i < n; i++) {
             char name[24];
             snprintf(name, sizeof name, "f%d", i);
-            fs[i] = gcc_jit_context_new_field(x, NULL, field_ty(c, ((const LField *)r->fields.items[i])->kind).t, name);
+            fs[i] = gcc_jit_context_new_field(x, NULL, field_ty(c, field_kind(r, i)).t, name);
         }
         if (n == 0) /* C has no empty structs; the padding word is never used */
             fs[n++] = gcc_jit_context_new_field(x, NULL, c->u64.t, "unused");
@@ -1138,8 +1152,8 @@ static void make_types(JC *c, EngineMem *mem)
         int n = (int)strlen(helpers[h].args);
         for (int i = 0; i < n; i++)
             ps[i] = helpers[h].args[i] == 'p' ? c->vptr.t : helpers[h].args[i] == 'q' ? c->pu64.t : c->u64.t;
-        gcc_jit_type *ft = gcc_jit_context_new_function_ptr_type(x, NULL, helpers[h].ret == 'v' ? c->none.t : c->u64.t,
-                                                                 n, ps, 0);
+        gcc_jit_type *rt = helpers[h].ret == 'v' ? c->none.t : c->u64.t;
+        gcc_jit_type *ft = gcc_jit_context_new_function_ptr_type(x, NULL, rt, n, ps, 0);
         c->helper[h] = gcc_jit_context_new_rvalue_from_ptr(x, ft, code_to_ptr(helpers[h].fn));
     }
     c->clz = gcc_jit_context_get_builtin_function(x, "__builtin_clzll");
@@ -1218,11 +1232,6 @@ Jit *jit_compile(const LModule *m, EngineMem *mem, const char **err)
     gcc_jit_context_add_command_line_option(c.ctx, "-fno-strict-aliasing");
     gcc_jit_context_add_command_line_option(c.ctx, "-fno-semantic-interposition");
 
-    gcc_jit_timer *tm = getenv("VRSC_JIT_TIMING") ? gcc_jit_timer_new() : NULL;
-    if (tm) gcc_jit_context_set_timer(c.ctx, tm);
-    if (getenv("VRSC_JIT_O")) gcc_jit_context_set_int_option(c.ctx, GCC_JIT_INT_OPTION_OPTIMIZATION_LEVEL, atoi(getenv("VRSC_JIT_O")));
-    if (getenv("VRSC_JIT_OPT")) gcc_jit_context_add_command_line_option(c.ctx, getenv("VRSC_JIT_OPT"));
-    if (getenv("VRSC_JIT_DOPT")) gcc_jit_context_add_driver_option(c.ctx, getenv("VRSC_JIT_DOPT"));
     make_types(&c, mem ? mem : &j->nomem);
     c.fn = arena_alloc(&c.a, sizeof *c.fn * (size_t)(j->nfns + 1));
     c.shapes = arena_alloc(&c.a, sizeof *c.shapes * (size_t)(j->nfns + 1));
@@ -1249,19 +1258,17 @@ Jit *jit_compile(const LModule *m, EngineMem *mem, const char **err)
         if (!j->res && !gerr)
             gerr = "compilation failed";
     }
+    if (!c.err && gerr)
+        c.err = arena_printf(m->a, "libgccjit: %s", gerr);
     VEC_FOREACH(const LFn *, f, m->fns) {
-        if (c.err || gerr || !j->res)
+        if (c.err)
             break;
-        j->native[f_i] = gcc_jit_result_get_code(j->res, f->name);
-        if (!j->native[f_i])
+        if (!(j->native[f_i] = gcc_jit_result_get_code(j->res, f->name)))
             c.err = arena_printf(m->a, "jit: no code for %s", f->name);
     }
     for (int k = 0; k < c.nshapes && !c.err; k++)
         if (!(j->entry[k] = gcc_jit_result_get_code(j->res, entry_names[k])))
             c.err = arena_printf(m->a, "jit: no code for %s", entry_names[k]);
-    if (!c.err && gerr)
-        c.err = arena_printf(m->a, "libgccjit: %s", gerr);
-    if (tm) { gcc_jit_timer_print(tm, stderr); gcc_jit_timer_release(tm); }
     gcc_jit_context_release(c.ctx);
     arena_free(&c.a);
     if (c.err) {

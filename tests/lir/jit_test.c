@@ -534,10 +534,10 @@ static void build_recs(T *t, Recs *R)
     lb_expr(b, lx_callv(m, R->addb, lx_addr(m, slot(t, f, rs)), NULL));
     lb_assign(b, slot(t, f, ss), slot(t, f, rs));
     lb_assign(b, lx_field(m, slot(t, f, ss), fa), num(t, 1));
+    LExpr *s_sum = bin(t, OP_ADD, lx_field(m, slot(t, f, ss), fa), lx_field(m, slot(t, f, ss), fb));
+    LExpr *mod = bin(t, OP_MUL, lx_callv(m, R->rmod, slot(t, f, rs), NULL), num(t, 1000));
     lb_assign(b, lx_deref(m, slot(t, f, out)),
-              bin(t, OP_ADD,
-                  bin(t, OP_ADD, bin(t, OP_ADD, lx_field(m, slot(t, f, ss), fa), lx_field(m, slot(t, f, ss), fb)),
-                      bin(t, OP_MUL, lx_callv(m, R->rmod, slot(t, f, rs), NULL), num(t, 1000))),
+              bin(t, OP_ADD, bin(t, OP_ADD, s_sum, mod),
                   bin(t, OP_MUL, lx_field(m, slot(t, f, rs), fa), num(t, 1000000))));
     lb_ret(b, bin(t, OP_ADD, bin(t, OP_ADD, lx_field(m, slot(t, f, rs), fa), lx_field(m, slot(t, f, rs), fb)),
                   lx_callv(m, R->rsum, slot(t, f, ss), NULL)));
@@ -570,7 +570,8 @@ static void build_recs(T *t, Recs *R)
     int xs = lir_local(m, f, "x", lt(LK_U64));
     rs = lir_local(m, f, "r", lt_rec(r));
     lb_begin(b, m, f);
-    lb_expr(b, lx_callv(m, R->set2, lx_addr(m, slot(t, f, xs)), lx_addr(m, lx_field(m, slot(t, f, rs), fb)), NULL));
+    lb_expr(b, lx_callv(m, R->set2, lx_addr(m, slot(t, f, xs)),
+                        lx_addr(m, lx_field(m, slot(t, f, rs), fb)), NULL));
     lb_ret(b, bin(t, OP_ADD, bin(t, OP_MUL, slot(t, f, xs), num(t, 10)), lx_field(m, slot(t, f, rs), fb)));
 
     /* envrec(c: rec*) -> u64 { return env.reg_read#3(c->env) + c->a } */
@@ -831,7 +832,8 @@ static void test_errors(void)
 /* ---- compile time ---------------------------------------------------------------------------- */
 
 /* 100 functions shaped like a driver's per-level code: read an entry,
- * decode fields with shifts and masks, branch, call the next level. */
+ * decode fields with shifts and masks, branch, call the next level (25
+ * walks of 4 levels). */
 static void test_compile_time(void)
 {
     T t;
@@ -850,19 +852,18 @@ static void test_compile_time(void)
         lb_begin(b, m, f);
         lb_set(b, idx, bin(&t, OP_BAND, bin(&t, OP_SHR, slot(&t, f, va), num(&t, 12 + (uint64_t)(i % 4) * 9)),
                           num(&t, 511)));
-        lb_set(b, ent, lx_env(m, LENV_MEM_READ, 8, 0, slot(&t, f, e),
-                              bin(&t, OP_ADD, slot(&t, f, base), bin(&t, OP_MUL, slot(&t, f, idx), num(&t, 8))),
-                              NULL));
+        LExpr *pa = bin(&t, OP_ADD, slot(&t, f, base), bin(&t, OP_MUL, slot(&t, f, idx), num(&t, 8)));
+        lb_set(b, ent, lx_env(m, LENV_MEM_READ, 8, 0, slot(&t, f, e), pa, NULL));
         lb_if(b, bin(&t, OP_EQ, bin(&t, OP_BAND, slot(&t, f, ent), num(&t, 1)), num(&t, 0)));
         lb_ret(b, num(&t, MAX));
         lb_end(b);
-        lb_if(b, bin(&t, OP_LAND, bin(&t, OP_NE, bin(&t, OP_BAND, slot(&t, f, ent), num(&t, 0x80)), num(&t, 0)),
-                     bin(&t, OP_LT, slot(&t, f, idx), num(&t, 256))));
+        LExpr *big = bin(&t, OP_NE, bin(&t, OP_BAND, slot(&t, f, ent), num(&t, 0x80)), num(&t, 0));
+        lb_if(b, bin(&t, OP_LAND, big, bin(&t, OP_LT, slot(&t, f, idx), num(&t, 256))));
         lb_ret(b, bin(&t, OP_BOR, bin(&t, OP_BAND, slot(&t, f, ent), num(&t, 0x000ffffffffff000u)),
                       bin(&t, OP_BAND, slot(&t, f, va), num(&t, 0xfff))));
         lb_end(b);
         LExpr *next = bin(&t, OP_BAND, slot(&t, f, ent), num(&t, 0x000ffffffffff000u));
-        if (prev)
+        if (i % 4) /* 25 walks of 4 levels */
             lb_ret(b, lx_callv(m, prev, slot(&t, f, e), slot(&t, f, va), next, NULL));
         else
             lb_ret(b, next);
