@@ -37,7 +37,8 @@
 
 enum {
     PROVE_TIMEOUT_MS = 10000,   /* per check of verify_prog */
-    EQUAL_TIMEOUT_MS = 1000,    /* per verify_equal query */
+    EQUAL_TIMEOUT_MS = 30000,   /* per verify_equal query: a last resort */
+    EQUAL_RLIMIT = 4000000,     /* per verify_equal query: the real budget */
     MAX_NODES        = 1000000, /* Sx nodes per term: substitution shares
                                    subtrees, which a walk visits again */
     MAX_DEPTH        = 2000,    /* Sx nesting: a corrupt (cyclic) tree must
@@ -890,13 +891,19 @@ bool verify_equal(VerifyCtx *vc, const SynthProg *p, const Sx *guard, const Sx *
 
 /* ---- context -------------------------------------------------------------- */
 
-static Z3_params mk_params(VerifyCtx *vc, unsigned timeout_ms)
+/* A query's budget: `rlimit` counts Z3's own steps, so whether a query
+ * finishes does not depend on the machine's load (a time limit made the
+ * simplifier, and so the generated code, differ between a busy and an idle
+ * machine); the time limit stays as a last resort. */
+static Z3_params mk_params(VerifyCtx *vc, unsigned timeout_ms, unsigned rlimit)
 {
     Z3_params params = Z3_mk_params(vc->ctx);
     if (!params || !z3_ok(vc))
         return NULL;
     Z3_params_inc_ref(vc->ctx, params);
     Z3_params_set_uint(vc->ctx, params, Z3_mk_string_symbol(vc->ctx, "timeout"), timeout_ms);
+    if (rlimit)
+        Z3_params_set_uint(vc->ctx, params, Z3_mk_string_symbol(vc->ctx, "rlimit"), rlimit);
     if (z3_ok(vc))
         return params;
     Z3_params_dec_ref(vc->ctx, params);
@@ -939,8 +946,8 @@ VerifyCtx *verify_new(SemaProgram *sp)
     vc->var_x = mk_arg(vc, "x", bv64);
     vc->one = Z3_mk_unsigned_int64(vc->ctx, 1, Z3_mk_bv_sort(vc->ctx, 1));
     if (z3_ok(vc)) {
-        vc->prove_params = mk_params(vc, PROVE_TIMEOUT_MS);
-        vc->equal_params = mk_params(vc, EQUAL_TIMEOUT_MS);
+        vc->prove_params = mk_params(vc, PROVE_TIMEOUT_MS, 0);
+        vc->equal_params = mk_params(vc, EQUAL_TIMEOUT_MS, EQUAL_RLIMIT);
     }
     if (vc->prove_params && vc->equal_params)
         return vc;
