@@ -252,6 +252,18 @@ int main(int argc, char **argv)
                 uint64_t args[5] = { ctxp, va, (uint64_t)(uintptr_t)&p, (uint64_t)(uintptr_t)&f,
                                      (uint64_t)(uintptr_t)&ps };
                 got = call(s, root->resolve, args);
+                /* the traced walk reaches the same answer */
+                uint64_t trace[LTRACE_LEVEL0 + 16 * LTRACE_PER] = { 0 };
+                uint64_t wargs[3] = { ctxp, va, (uint64_t)(uintptr_t)trace };
+                expect(op, "walk status", s, want, call(s, root->walk, wargs));
+                if (want == 0) {
+                    expect(op, "walk pa", s, cpa, trace[LTRACE_PA]);
+                    expect(op, "walk flags", s, cfl, trace[LTRACE_FLAGS]);
+                    expect(op, "walk page size", s, cps, trace[LTRACE_PSZ]);
+                }
+                checks++;
+                if (trace[LTRACE_LEVELS] == 0 && want != 1)
+                    fail(op, "walk levels", s->name, 1, 0);
             }
             static const char *const what[] = { "map status", "unmap status", "protect status", "resolve status" };
             expect(op, what[kind], s, want, got);
