@@ -862,8 +862,6 @@ bool emitc_write(const LModule *m, Diag *d, const char *dir, bool header_only)
     VEC_FOREACH(const LFn *, f, m->fns)
         if (live[f_i])
             function(&e, f);
-    VEC_FOREACH(const LRec *, r, m->recs)
-        record(&e, r);
     aliases(&e);
     bool ok = !e.h.oom && !e.c.oom;
     if (!ok)

@@ -214,8 +214,28 @@ typedef struct LRoot {
     LRec *ctx;               /* NAME_R_drv_ctx: env, the root's params, ... */
     LFn  *init, *fini;       /* NULL: the root has no table to install */
     LFn  *map, *unmap, *protect, *resolve;
+    /* walk(ctx, va, trace *) -> status: resolve's walk, recording every
+     * level it reads in a trace record (LTRACE_* below); not printed in C
+     * (nothing calls it), run by the engines for `vrsc jit`'s walk. */
+    LFn  *walk;
+    LRec *trace;
+    int   max_levels;        /* levels a trace can hold */
     const char *name;        /* NAME_R_drv */
 } LRoot;
+
+/* A walk trace: words [0, LTRACE_LEVEL0) then LTRACE_PER words a level.
+ * Per level k, at LTRACE_LEVEL0 + k * LTRACE_PER + LTRACE_*:
+ *   UNIT   index in IrProgram.units of the segment read at this level:
+ *          the variant that matched, else the entry's first variant
+ *   PARAM0 the entry's first parameter (its address for a memory entry)
+ *   INDEX  the table index that selected the entry (UINT64_MAX at a root)
+ *   RAW    the raw word the entry decodes from (0 if it reads several)
+ *   OK     1 if the entry was valid and translated the address, else 0
+ *   OUT    what it translated to (the next table, or the leaf's pa)
+ * `levels` counts the levels read; the walk stops at the first not-OK
+ * level (the fault) or at a leaf (status OK, pa/flags/psz set). */
+enum { LTRACE_LEVELS, LTRACE_PA, LTRACE_FLAGS, LTRACE_PSZ, LTRACE_LEVEL0 };
+enum { LTRACE_UNIT, LTRACE_PARAM0, LTRACE_INDEX, LTRACE_RAW, LTRACE_OK, LTRACE_OUT, LTRACE_PER };
 
 /* Per-unit functions a backend may call (segments only). */
 typedef struct LUnitFns {

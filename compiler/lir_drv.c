@@ -142,6 +142,7 @@ enum { TX_ENV, TX_COMMIT, TX_FOUND, TX_TLB_LO, TX_TLB_HI, TX_CLEARED, TX_HINT, T
 typedef struct Walk {
     const IrUnit *u;
     LFn *rmap, *runmap, *rresolve, *empty;
+    LFn *rwalk[16];            /* per level: resolve, recording a trace */
 } Walk;
 
 typedef struct Drv {
@@ -1366,6 +1367,7 @@ static void tx_helpers(Drv *d)
     lir_place(m, f);
 }
 
+
 /* ---- the public functions of one root ------------------------------------------------- */
 
 /* tx.env = ctx->env and the other scalars (the pools only where the
@@ -1414,6 +1416,188 @@ static void set_out(Drv *d, LB *b, int p, LExpr *v)
     lb_if(b, ne(d, LV(b, p), lx_numk(d->m, 0, LK_U64)));
     lb_assign(b, lx_deref(d->m, LV(b, p)), v);
     lb_end(b);
+}
+
+/* ---- the traced walk (vrsc jit's `walk`, translate's faults) --------------------------
+ *
+ * resolve's walk once more, recording per level the unit, its first
+ * parameter, the index, the raw word and whether it translated (lir.h,
+ * LTRACE_*). Levels are constants: a unit reached at two depths gets a
+ * function per depth. Nothing in the C driver calls it. */
+
+static int levels_below(const IrUnit *x, int depth)
+{
+    if (depth > 15)
+        return 16;
+    if (x->kind == IR_TABLE)
+        return levels_below(x->elem, depth + 1);
+    const IrUnit *vs[MAXV];
+    int nv = variants(x, vs), best = 1;
+    for (int i = 0; i < nv; i++)
+        if (vs[i]->child) {
+            int n = 1 + levels_below(vs[i]->child, depth + 1);
+            if (n > best)
+                best = n;
+        }
+    return best;
+}
+
+static int unit_id(const Drv *d, const IrUnit *u)
+{
+    VEC_FOREACH(const IrUnit *, v, d->m->ir->units)
+        if (v == u)
+            return v_i;
+    return 0;
+}
+
+static int tr(int level, int what)
+{
+    return LTRACE_LEVEL0 + level * LTRACE_PER + what;
+}
+
+static LFn *rwalk(Drv *d, const IrUnit *x, int level);
+
+static void rwalk_table(Drv *d, const IrUnit *t, int level, LFn *f)
+{
+    LModule *m = d->m;
+    LB b;
+    lb_begin(&b, m, f);
+    int np = t->params.len, off = 1 + np, trace = off + 1;
+    LExpr **tp = pexprs(&b, t, 1);
+    int i = lir_local(m, f, "i", lt(LK_U64));
+    lb_set(&b, i, lx_bin(m, OP_SHR, LV(&b, off), num(d, t->index_lo)));
+    LExpr **ep = elem_locals(d, &b, t, tp, LV(&b, i), "e_");
+    Args a = { .n = 0 };
+    arg(&a, LV(&b, 0));
+    argv_(&a, ep, t->elem->params.len);
+    arg(&a, lx_bin(m, OP_BAND, LV(&b, off), num(d, mask_of(t->index_lo))));
+    arg(&a, LV(&b, trace));
+    arg(&a, LV(&b, i));
+    lb_ret(&b, call(d, rwalk(d, t->elem, level), &a));
+    lir_place(m, f);
+}
+
+static void rwalk_entry(Drv *d, const IrUnit *x, int level, LFn *f)
+{
+    LModule *m = d->m;
+    LB b;
+    lb_begin(&b, m, f);
+    int env = 0, np = x->params.len, off = 1 + np, trace = off + 1, index = trace + 1;
+    LExpr **ps = pexprs(&b, x, 1);
+    const IrUnit *vs[MAXV] = { 0 };
+    int nv = variants(x, vs);
+    LExpr *T = LV(&b, trace);
+    lb_assign(&b, lx_field(m, T, LTRACE_LEVELS), num(d, (uint64_t)level + 1));
+    lb_assign(&b, lx_field(m, T, tr(level, LTRACE_UNIT)), num(d, nv ? (uint64_t)unit_id(d, vs[0]) : 0));
+    lb_assign(&b, lx_field(m, T, tr(level, LTRACE_PARAM0)), np ? ps[0] : num(d, 0));
+    lb_assign(&b, lx_field(m, T, tr(level, LTRACE_INDEX)), LV(&b, index));
+    lb_assign(&b, lx_field(m, T, tr(level, LTRACE_OK)), num(d, 0));
+    lb_assign(&b, lx_field(m, T, tr(level, LTRACE_OUT)), num(d, 0));
+    int raw = -1;
+    if (shared_read(d, x, NULL)) {
+        raw = lir_local(m, f, "raw", lt(LK_U64));
+        lb_set(&b, raw, raw_read(d, &b, x, LV(&b, env), ps, -1));
+        lb_assign(&b, lx_field(m, T, tr(level, LTRACE_RAW)), LV(&b, raw));
+    } else {
+        lb_assign(&b, lx_field(m, T, tr(level, LTRACE_RAW)), num(d, 0));
+    }
+    uint64_t span = (uint64_t)1 << x->inbits;
+    for (int i = 0; i < nv; i++) {
+        const IrUnit *V = vs[i];
+        int st = lir_local(m, f, arena_printf(d->a, "st%d", i), lt_rec(ufns(d, V)->state));
+        int t = lir_local(m, f, arena_printf(d->a, "t%d", i), lt(LK_U64));
+        LExpr *sp = lx_addr(m, LV(&b, st));
+        if (raw >= 0)
+            lb_expr(&b, u_decode(d, V, LV(&b, raw), sp));
+        else
+            lb_expr(&b, u_load(d, V, LV(&b, env), ps, sp));
+        lb_if(&b, land(d, u_valid(d, V, sp, ps), u_translate(d, V, sp, ps, LV(&b, off), lx_addr(m, LV(&b, t)))));
+        lb_assign(&b, lx_field(m, T, tr(level, LTRACE_UNIT)), num(d, (uint64_t)unit_id(d, V)));
+        lb_assign(&b, lx_field(m, T, tr(level, LTRACE_OK)), num(d, 1));
+        lb_assign(&b, lx_field(m, T, tr(level, LTRACE_OUT)), LV(&b, t));
+        if (V->child && level + 1 < d->lr->max_levels) {
+            const IrUnit *C = V->child;
+            Args a = { .n = 0 };
+            arg(&a, LV(&b, env));
+            arg(&a, LV(&b, t));
+            for (int q = 1; q < C->params.len; q++)
+                arg(&a, num(d, 0));
+            arg(&a, LV(&b, off));
+            arg(&a, T);
+            lb_ret(&b, call(d, rwalk(d, C, level + 1), &a));
+        } else if (V->child) {
+            lb_ret(&b, status(d, LIR_ENOENT));
+        } else {
+            lb_assign(&b, lx_field(m, T, LTRACE_PA), LV(&b, t));
+            lb_assign(&b, lx_field(m, T, LTRACE_FLAGS), u_flags(d, V, sp));
+            lb_assign(&b, lx_field(m, T, LTRACE_PSZ), num(d, span));
+            lb_ret(&b, status(d, LIR_OK));
+        }
+        lb_end(&b);
+    }
+    lb_ret(&b, status(d, LIR_ENOENT));
+    lir_place(m, f);
+}
+
+/* The traced walk of x at `level`, made on first use. A table's walk is
+ * at the level of its entries. */
+static LFn *rwalk(Drv *d, const IrUnit *x, int level)
+{
+    LModule *m = d->m;
+    Walk *w = walk_of(d, x);
+    if (level > 15)
+        level = 15;
+    if (w->rwalk[level])
+        return w->rwalk[level];
+    LFn *f = w->rwalk[level] = dfn(d, x, arena_printf(d->a, "rwalk%d", level), LK_STATUS);
+    int ps[64];
+    lir_param(m, f, "env", lt(LK_ENV));
+    uparams(d, f, x, ps);
+    lir_param(m, f, "off", lt(LK_U64));
+    lir_param(m, f, "trace", lt_prec(d->lr->trace));
+    if (x->kind == IR_TABLE) {
+        rwalk_table(d, x, level, f);
+    } else {
+        lir_param(m, f, "index", lt(LK_U64));
+        rwalk_entry(d, x, level, f);
+    }
+    return f;
+}
+
+static void walk_api(Drv *d, uint64_t space)
+{
+    LModule *m = d->m;
+    const IrUnit *r = d->root;
+    LRoot *lr = d->lr;
+    lr->max_levels = levels_below(r, 0);
+    LRec *t = lr->trace = lir_rec(m, arena_printf(d->a, "%s_trace", d->R), false, r->loc);
+    t->comment = "a walk's trace (lir.h, LTRACE_*)";
+    static const char *const head[] = { "levels", "pa", "flags", "psz" };
+    static const char *const per[] = { "unit", "param0", "index", "raw", "ok", "out" };
+    for (int i = 0; i < LTRACE_LEVEL0; i++)
+        lir_rec_field(m, t, head[i], LK_U64, (Loc){ 0 });
+    for (int k = 0; k < lr->max_levels; k++)
+        for (int i = 0; i < LTRACE_PER; i++)
+            lir_rec_field(m, t, arena_printf(d->a, "%s%d", per[i], k), LK_U64, (Loc){ 0 });
+    LFn *f = lir_fn(m, arena_printf(d->a, "%s_walk", d->R), lt(LK_STATUS), LINK_INTERNAL, r->loc);
+    int ctx = lir_param(m, f, "ctx", lt_prec(d->ctx));
+    int va = lir_param(m, f, "va", lt(LK_U64));
+    int trace = lir_param(m, f, "trace", lt_prec(t));
+    LB b;
+    lb_begin(&b, m, f);
+    lb_assign(&b, lx_field(m, LV(&b, trace), LTRACE_LEVELS), num(d, 0));
+    if (space)
+        ret_if(&b, lx_bin(m, OP_GE, LV(&b, va), num(d, space)), status(d, LIR_EINVAL));
+    Args a = { .n = 0 };
+    arg(&a, lx_field(m, LV(&b, ctx), d->ctx_env));
+    argv_(&a, ctx_params(d, &b, ctx), r->params.len);
+    arg(&a, LV(&b, va));
+    arg(&a, LV(&b, trace));
+    if (r->kind != IR_TABLE)
+        arg(&a, num(d, UINT64_MAX));
+    lb_ret(&b, call(d, rwalk(d, r, 0), &a));
+    lir_place(m, f);
+    lr->walk = f;
 }
 
 static void root_api(Drv *d)
@@ -1546,6 +1730,7 @@ static void root_api(Drv *d)
     }
 
     /* resolve */
+    walk_api(d, space);
     f = api_fn(d, "resolve", LK_STATUS);
     {
         int ctx = 0;
