@@ -828,6 +828,19 @@ static void entry_map(Drv *d, const IrUnit *x)
     lir_place(m, f);
 }
 
+/* fs = the leaf's whole mapping (base_pa, flags lf) mapped into child
+ * table `child` (virt 1: only counted, in the dry run), keeping tx->found:
+ * the split of a large page. Slots: vbase, lf, base_pa, saved, fs. */
+static void refill(Drv *d, LB *b, LFn *rmap, const IrUnit *C, LExpr *child, int virt, const int *sl, uint64_t span)
+{
+    LModule *m = d->m;
+    int tx = 0;
+    lb_set(b, sl[3], txf(d, b, tx, TX_FOUND));
+    LExpr *rest[6] = { LV(b, sl[0]), num(d, 0), num(d, span), LV(b, sl[1]), LV(b, sl[2]), lx_numk(m, (uint64_t)virt, LK_INT) };
+    lb_set(b, sl[4], child_call(d, rmap, C, LV(b, tx), child, rest, 6));
+    lb_assign(b, txf(d, b, tx, TX_FOUND), LV(b, sl[3]));
+}
+
 static void entry_unmap(Drv *d, const IrUnit *x)
 {
     LModule *m = d->m;
@@ -896,10 +909,7 @@ static void entry_unmap(Drv *d, const IrUnit *x)
          * above 4 GiB) fails here, before anything is written */
         lb_if(&b, lx_not(m, txf(d, &b, tx, TX_COMMIT)));
         lb_if(&b, ne(d, LV(&b, virt), num(d, 2)));
-        lb_set(&b, saved, txf(d, &b, tx, TX_FOUND));
-        LExpr *mrest[6] = { LV(&b, vbase), num(d, 0), num(d, span), LV(&b, lf), LV(&b, base_pa), lx_numk(m, 1, LK_INT) };
-        lb_set(&b, fs, child_call(d, wc->rmap, C, LV(&b, tx), num(d, 0), mrest, 6));
-        lb_assign(&b, txf(d, &b, tx, TX_FOUND), LV(&b, saved));
+        refill(d, &b, wc->rmap, C, num(d, 0), 1, (int[]){ vbase, lf, base_pa, saved, fs }, span);
         ret_if(&b, ne(d, LV(&b, fs), status(d, LIR_OK)),
                lx_ite(m, eq(d, LV(&b, fs), status(d, LIR_EEXIST)), status(d, LIR_EINVAL), LV(&b, fs)));
         lb_end(&b);
@@ -911,10 +921,7 @@ static void entry_unmap(Drv *d, const IrUnit *x)
         ret_if(&b, lor(d, eq(d, txf(d, &b, tx, TX_COMMIT), num(d, 2)), eq(d, txf(d, &b, tx, tx_pool(d, cid)), num(d, 0))),
                status(d, LIR_RETRY));
         take_table(d, &b, tx, cid, e.child);
-        lb_set(&b, saved, txf(d, &b, tx, TX_FOUND));
-        LExpr *crest[6] = { LV(&b, vbase), num(d, 0), num(d, span), LV(&b, lf), LV(&b, base_pa), lx_numk(m, 0, LK_INT) };
-        lb_set(&b, fs, child_call(d, wc->rmap, C, LV(&b, tx), LV(&b, e.child), crest, 6));
-        lb_assign(&b, txf(d, &b, tx, TX_FOUND), LV(&b, saved));
+        refill(d, &b, wc->rmap, C, LV(&b, e.child), 0, (int[]){ vbase, lf, base_pa, saved, fs }, span);
         ret_if(&b, ne(d, LV(&b, fs), status(d, LIR_OK)), LV(&b, fs));
         ret_if(&b, ne(d, u_prog(d, T, 2, SYN_MAP, env, e.ps, num(d, 0), num(d, span), LV(&b, lf), LV(&b, e.child)),
                       status(d, LIR_OK)),
