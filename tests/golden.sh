@@ -16,6 +16,8 @@
 #   golden.sh build     VRSC F G    vrsc build -o TMP F; the generated
 #                                NAME.h then NAME.c, each after a "== FILE"
 #                                line, + "exit: N"              vs G
+#   golden.sh lir       VRSC F G    vrsc build --dump-lir F (stdout, must
+#                                exit 0)                        vs G
 #   golden.sh roundtrip VRSC F   fmt F, re-parse it: the ASTs (no locations,
 #                                "file " header lines dropped) must match,
 #                                and fmt of the output must be a fixed point.
@@ -118,6 +120,12 @@ build)
     done >"$tmp/actual"
     grep -v ' warning: \|^ *[0-9]* | \|^ *| ' "$tmp/log" >>"$tmp/actual"
     echo "exit: $st" >>"$tmp/actual"
+    compare "$golden" "$tmp/actual"
+    exit "$?"
+    ;;
+lir)
+    st=$(run "$tmp/actual" "$tmp/stderr" build --dump-lir --color=never "$src")
+    [ "$st" = 0 ] || fail_run "vrsc build --dump-lir $src" "$st" "$tmp/stderr"
     compare "$golden" "$tmp/actual"
     exit "$?"
     ;;
