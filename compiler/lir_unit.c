@@ -296,6 +296,19 @@ static void fn_translate(U *x)
     x->fns->translate = f;
 }
 
+/* The state bit a flag decoder copies as it is (`s.f[k]`, `s.f[k] != 0`,
+ * `s.f[k] == 1`), or NULL. */
+static const Sx *plain_bit(const Sx *d)
+{
+    if (d->kind == SX_BIN && d->b->kind == SX_NUM
+        && ((d->op == OP_NE && d->b->num == 0) || (d->op == OP_EQ && d->b->num == 1)))
+        d = d->a;
+    return d->kind == SX_STATE && d->hi == d->lo + 1 ? d : NULL;
+}
+
+/* flags(st): each flag from its decoder. Flags that copy state bits at
+ * the same distance are one shift and mask (x86: W and U, PWT and PCD),
+ * as a hand-written pte_flags() does. */
 static void fn_flags(U *x)
 {
     LModule *m = x->m;
@@ -307,13 +320,45 @@ static void fn_flags(U *x)
     lb_begin(&b, m, f);
     LSxEnv e = sxenv(x, &b, LV(&b, st), NULL);
     e.nparams = 0;
-    VEC_FOREACH(const Sx *, d, x->u->flag_decode) {
-        if (!d)
+    const PtrVec *dec = &x->u->flag_decode;
+    bool *done = arena_alloc(m->a, (size_t)dec->len + 1);
+    VEC_FOREACH(const Sx *, d, *dec) {
+        if (!d || done[d_i])
             continue;
-        lb_comment(&b, m->ir->flags.items[d_i]);
-        LExpr *bit = lx_bin(m, OP_SHL, lir_from_sx(m, d, &e), lx_num(m, (uint64_t)d_i));
-        bit->ty = lt(LK_FLAGS);
-        lb_set(&b, fl, lx_bin(m, OP_BOR, LV(&b, fl), bit));
+        const Sx *bit = plain_bit(d);
+        if (!bit) {
+            lb_comment(&b, m->ir->flags.items[d_i]);
+            LExpr *v = lx_bin(m, OP_SHL, lir_from_sx(m, d, &e), lx_num(m, (uint64_t)d_i));
+            v->ty = lt(LK_FLAGS);
+            lb_set(&b, fl, lx_bin(m, OP_BOR, LV(&b, fl), v));
+            continue;
+        }
+        /* every later flag that copies a bit of the same field at the
+         * same distance joins this one */
+        int dist = (int)bit->lo - d_i;
+        uint64_t mask = 0;
+        const char *names = "";
+        for (int j = d_i; j < dec->len && j < 64; j++) {
+            const Sx *o = dec->items[j] ? plain_bit(dec->items[j]) : NULL;
+            if (!o || o->field != bit->field || (int)o->lo - j != dist)
+                continue;
+            done[j] = true;
+            mask |= (uint64_t)1 << j;
+            names = arena_printf(m->a, "%s%s%s", names, *names ? ", " : "", (const char *)m->ir->flags.items[j]);
+        }
+        Sx whole = *bit;
+        whole.lo = 0;
+        whole.hi = (unsigned)bit->field->size * 8;
+        whole.name = NULL;
+        LExpr *v = lir_from_sx(m, &whole, &e);
+        if (dist > 0)
+            v = lx_bin(m, OP_SHR, v, lx_num(m, (uint64_t)dist));
+        else if (dist < 0)
+            v = lx_bin(m, OP_SHL, v, lx_num(m, (uint64_t)-dist));
+        v = lx_bin(m, OP_BAND, v, lx_num(m, mask));
+        v->ty = lt(LK_FLAGS);
+        lb_comment(&b, names);
+        lb_set(&b, fl, lx_bin(m, OP_BOR, LV(&b, fl), v));
     }
     lb_ret(&b, LV(&b, fl));
     lir_place(m, f);
