@@ -26,6 +26,7 @@
 #include "ir.h"
 #include "emit_c.h"
 #include "lir.h"
+#include "session.h"
 
 #ifndef VRSC_VERSION
 #define VRSC_VERSION "0.1.0"
@@ -80,6 +81,11 @@ static const char usage_text[] =
     "  graph [--format=dot|svg] [-o FILE] FILE\n"
     "                         check a spec and draw its unit hierarchy as\n"
     "                         Graphviz DOT (or SVG, through graphviz `dot`)\n"
+    "  jit [OPTION]... FILE   debug page tables interactively: map, translate,\n"
+    "                         walk, dump, load images (vrsc jit --help)\n"
+    "  translate FILE --image MEM --root PA (--va VA | --range LO HI | ...)\n"
+    "                         translate addresses in a memory image\n"
+    "                         (vrsc translate --help)\n"
     "\n"
     "Options:\n"
     "  -I DIR                 also look for imports in DIR\n"
@@ -682,6 +688,12 @@ int main(int argc, char **argv)
         printf("vrsc %s\n", VRSC_VERSION);
         return EXIT_OK;
     }
+
+    /* jit and translate parse their own options */
+    if (strcmp(cmd, "jit") == 0)
+        return repl_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "translate") == 0)
+        return translate_main(argc - 1, argv + 1);
 
     Options o = { .color = COLOR_AUTO, .locations = true, .max_errors = 100 };
     arena_init(&o.arena);
