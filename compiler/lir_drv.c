@@ -1836,6 +1836,118 @@ static void root_api(Drv *d)
     }
 }
 
+/* ---- a root that is one segment ------------------------------------------------------
+ *
+ * A segment (base/limit, an MPU region, a window) maps a range of any
+ * size its requires allow, not pages: map passes [va, va + size) to the
+ * segment's program as it is; an identical mapping is accepted, another
+ * one is EEXIST. unmap and protect act on the whole segment, so a range
+ * that leaves part of it mapped (the byte before va or at va + size still
+ * translates) is EINVAL: a segment cannot be split. */
+
+static void seg_root_api(Drv *d)
+{
+    LModule *m = d->m;
+    const IrUnit *r = d->root;
+    uint64_t space = r->inbits >= 64 ? 0 : (uint64_t)1 << r->inbits;
+    LB b;
+    for (int op = 0; op < 3; op++) {
+        static const char *const names[] = { "map", "unmap", "protect" };
+        SynthOpKind k = op == 0 ? SYN_MAP : op == 1 ? SYN_UNMAP : SYN_PROTECT;
+        LFn *f = api_fn(d, names[op], LK_STATUS);
+        int ctx = 0;
+        int va = lir_param(m, f, "va", lt(LK_U64));
+        int size = lir_param(m, f, "size", lt(LK_U64));
+        int flags = op != 1 ? lir_param(m, f, "flags", lt(LK_FLAGS)) : -1;
+        int pa = op == 0 ? lir_param(m, f, "pa", lt(LK_U64)) : -1;
+        int done = lir_param(m, f, "done", lt_ptr(LK_U64));
+        int st = lir_local(m, f, "st", lt_rec(ufns(d, r)->state));
+        int cur = lir_local(m, f, "cur", lt(LK_U64));
+        lb_begin(&b, m, f);
+        LExpr *env = lx_field(m, LV(&b, ctx), d->ctx_env);
+        LExpr **ps = ctx_params(d, &b, ctx);
+        LExpr *sp = lx_addr(m, LV(&b, st));
+        LExpr *fl = flags >= 0 ? LV(&b, flags) : NULL;
+        LExpr *last = lx_bin(m, OP_SUB, add(d, LV(&b, va), LV(&b, size)), num(d, 1));
+        set_out(d, &b, done, num(d, 0));
+        LExpr *bad = lor(d, eq(d, LV(&b, size), num(d, 0)), lx_bin(m, OP_LT, add(d, LV(&b, va), LV(&b, size)), LV(&b, va)));
+        if (op == 0)
+            bad = lor(d, bad, lx_bin(m, OP_LT, add(d, LV(&b, pa), LV(&b, size)), LV(&b, pa)));
+        if (space)
+            bad = lor(d, bad, lx_bin(m, OP_GT, add(d, LV(&b, va), LV(&b, size)), num(d, space)));
+        ret_if(&b, bad, status(d, LIR_EINVAL));
+        lb_expr(&b, u_load(d, r, env, ps, sp));
+        if (op == 0) {
+            ret_if(&b, lx_not(m, u_prog(d, r, 0, k, env, ps, LV(&b, va), LV(&b, size), fl, LV(&b, pa))),
+                   status(d, LIR_EINVAL));
+            /* identical: the first and the last byte land where asked,
+             * with the flags asked */
+            lb_if(&b, u_valid(d, r, sp, ps));
+            LExpr *same = land(d, u_translate(d, r, sp, ps, LV(&b, va), lx_addr(m, LV(&b, cur))),
+                               land(d, eq(d, LV(&b, cur), LV(&b, pa)),
+                                    land(d, u_translate(d, r, sp, ps, last, lx_addr(m, LV(&b, cur))),
+                                         land(d, eq(d, LV(&b, cur), lx_bin(m, OP_SUB, add(d, LV(&b, pa), LV(&b, size)), num(d, 1))),
+                                              u_matchflags(d, r, sp, ps, fl)))));
+            ret_if(&b, lx_not(m, same), status(d, LIR_EEXIST));
+            set_out(d, &b, done, LV(&b, size));
+            lb_ret(&b, status(d, LIR_OK));
+            lb_end(&b);
+        } else {
+            ret_if(&b, lx_not(m, land(d, u_valid(d, r, sp, ps),
+                                      u_translate(d, r, sp, ps, LV(&b, va), lx_addr(m, LV(&b, cur))))),
+                   status(d, LIR_ENOENT));
+            lb_comment(&b, "a segment is not split: the range must cover all of it");
+            LExpr *before = land(d, ne(d, LV(&b, va), num(d, 0)),
+                                 u_translate(d, r, sp, ps, lx_bin(m, OP_SUB, LV(&b, va), num(d, 1)), lx_addr(m, LV(&b, cur))));
+            LExpr *after = u_translate(d, r, sp, ps, add(d, LV(&b, va), LV(&b, size)), lx_addr(m, LV(&b, cur)));
+            ret_if(&b, lor(d, before, after), status(d, LIR_EINVAL));
+            ret_if(&b, lx_not(m, u_prog(d, r, 0, k, env, ps, LV(&b, va), LV(&b, size), fl, NULL)), status(d, LIR_EINVAL));
+            if (op == 2) {
+                lb_if(&b, u_matchflags(d, r, sp, ps, fl));
+                set_out(d, &b, done, LV(&b, size));
+                lb_ret(&b, status(d, LIR_OK));
+                lb_end(&b);
+            }
+        }
+        lb_expr(&b, u_prog(d, r, 1, k, env, ps, LV(&b, va), LV(&b, size), fl, op == 0 ? LV(&b, pa) : NULL));
+        lb_expr(&b, lx_env(m, LENV_TLB_INVAL, 0, 0, env, LV(&b, va), LV(&b, size), NULL));
+        set_out(d, &b, done, LV(&b, size));
+        lb_ret(&b, status(d, LIR_OK));
+        lir_place(m, f);
+        if (op == 0)
+            d->lr->map = f;
+        else if (op == 1)
+            d->lr->unmap = f;
+        else
+            d->lr->protect = f;
+    }
+    walk_api(d, space);
+    LFn *f = api_fn(d, "resolve", LK_STATUS);
+    int ctx = 0;
+    int va = lir_param(m, f, "va", lt(LK_U64));
+    int pa = lir_param(m, f, "pa", lt_ptr(LK_U64));
+    int flags = lir_param(m, f, "flags", lt_ptr(LK_FLAGS));
+    int psz = lir_param(m, f, "page_size", lt_ptr(LK_U64));
+    int st = lir_local(m, f, "st", lt_rec(ufns(d, r)->state));
+    int t = lir_local(m, f, "t", lt(LK_U64));
+    lb_begin(&b, m, f);
+    LExpr *env = lx_field(m, LV(&b, ctx), d->ctx_env);
+    LExpr **ps = ctx_params(d, &b, ctx);
+    LExpr *sp = lx_addr(m, LV(&b, st));
+    if (space)
+        ret_if(&b, lx_bin(m, OP_GE, LV(&b, va), num(d, space)), status(d, LIR_EINVAL));
+    lb_expr(&b, u_load(d, r, env, ps, sp));
+    ret_if(&b, lx_not(m, land(d, u_valid(d, r, sp, ps), u_translate(d, r, sp, ps, LV(&b, va), lx_addr(m, LV(&b, t))))),
+           status(d, LIR_ENOENT));
+    set_out(d, &b, pa, LV(&b, t));
+    set_out(d, &b, flags, u_flags(d, r, sp));
+    lb_comment(&b, "a segment has no pages: the size is the unit's span");
+    set_out(d, &b, psz, num(d, r->inbits >= 64 ? 0 : (uint64_t)1 << r->inbits));
+    lb_ret(&b, status(d, LIR_OK));
+    lir_place(m, f);
+    d->lr->resolve = f;
+}
+
 /* A root that is a table-pointer segment, or a table reached through it,
  * or a plain segment. */
 static void root_driver(LModule *m, const IrUnit *r)
@@ -1888,6 +2000,11 @@ static void root_driver(LModule *m, const IrUnit *r)
     for (int i = 0; i < n; i++)
         lir_rec_field(m, tx, arena_printf(m->a, "pool%d", i), LK_U64, (Loc){ 0 });
 
+    if (r->kind == IR_SEGMENT && !r->child) {
+        declare_walk(d, r);
+        seg_root_api(d);
+        return;
+    }
     tx_helpers(d);
     declare_walk(d, r);
     if (r->kind == IR_TABLE) {

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * engines_any.c - the three backends agree on any spec with one root.
+ *
+ * engines_diff.c checks the x86 drivers against a model and a walker
+ * written from the manuals; this test needs no knowledge of the spec. It
+ * is compiled once per spec with the generated driver of that spec
+ * (-DPFX=name, its NAME.h on the include path), compiles the same spec
+ * in-process down to LIR, and runs one random operation sequence through
+ * the compiled C driver, the LIR interpreter and the JIT (when vrsc has
+ * libgccjit), each over its own hosted memory. Statuses, done counts,
+ * resolve answers, the walk's answer, and every 250 operations the memory,
+ * the registers, the instruction counts, live tables and TLB invalidation
+ * counts must be equal. Addresses and sizes come from the IR: the root's
+ * input space and its smallest page; flags are random bits of the spec's
+ * flags. A table root's base is a table taken from the allocator (the
+ * same on every side); other root parameters point at memory.
+ * Usage: engines_any SPEC NOPS SEED. Prints "N passed, N failed".
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "engine.h"
+#include "ir.h"
+#include "lir.h"
+#include "load.h"
+#include "sema.h"
+#include "synth.h"
+#include "vrs_hosted.h"
+
+#define XCAT(a, b) a##b
+#define CAT(a, b) XCAT(a, b)
+#define F(x) CAT(PFX, _##x)
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#define XINC(x) STR(x.h)
+#include XINC(PFX)
+
+/* init exists only for a root that installs a table: weak, NULL if not */
+extern F(status) F(init)(F(ctx) *ctx) __attribute__((weak));
+
+#define MEM (UINT64_C(16) << 20)
+#define NWORDS 16
+
+typedef struct Side {
+    const char *name;
+    vrs_hosted *h;
+    EngineMem   mem;
+    uint64_t    ctx[NWORDS];
+    LInterp    *in;
+    Jit        *jit;
+} Side;
+
+static long failures, checks;
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+
+static uint64_t rnd64(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static uint64_t rnd(uint64_t n)
+{
+    return n ? rnd64() % n : 0;
+}
+
+static void expect(long op, const char *what, const char *side, uint64_t want, uint64_t got)
+{
+    checks++;
+    if (want != got && failures++ < 20)
+        fprintf(stderr, "op %ld: %s: %s gives 0x%" PRIx64 ", the C driver 0x%" PRIx64 "\n", op, what, side, got,
+                want);
+}
+
+static uint64_t call(Side *s, const LFn *f, const uint64_t *args)
+{
+    if (!s->in)
+        return jit_call(s->jit, f, args);
+    uint64_t r = linterp_call(s->in, f, args);
+    if (linterp_error(s->in)) {
+        fprintf(stderr, "interp: %s: %s\n", f->name, linterp_error(s->in));
+        failures++;
+        linterp_clear_error(s->in);
+    }
+    return r;
+}
+
+static void compare_state(long op, vrs_hosted *c, Side *sides, int n)
+{
+    vrs_hosted_stats cs = vrs_hosted_get_stats(c);
+    for (int i = 0; i < n; i++) {
+        vrs_hosted *h = sides[i].h;
+        vrs_hosted_stats ss = vrs_hosted_get_stats(h);
+        checks++;
+        if (memcmp(vrs_hosted_ptr(c, 0, MEM), vrs_hosted_ptr(h, 0, MEM), MEM) != 0 && failures++ < 20)
+            fprintf(stderr, "op %ld: %s: memory differs from the C driver's\n", op, sides[i].name);
+        for (unsigned r = 0; r < VRS_HOSTED_NREGS; r++)
+            expect(op, "register", sides[i].name, *vrs_hosted_reg(c, r), *vrs_hosted_reg(h, r));
+        for (unsigned k = 0; k < VRS_HOSTED_NINSTRS; k++)
+            expect(op, "instruction count", sides[i].name, vrs_hosted_instr_count(c, k), vrs_hosted_instr_count(h, k));
+        expect(op, "live tables", sides[i].name, cs.live_tables, ss.live_tables);
+        expect(op, "tlb invalidations", sides[i].name, cs.tlb_invalidations, ss.tlb_invalidations);
+        expect(op, "engine memory faults", sides[i].name, 0, sides[i].mem.faults);
+    }
+}
+
+/* The smallest page under x (log2), as the driver's range checks use it. */
+static unsigned min_page(const IrUnit *x, int depth)
+{
+    if (depth > 16)
+        return 64;
+    if (x->kind == IR_TABLE)
+        return min_page(x->elem, depth + 1);
+    unsigned best = 64;
+    PtrVec one = { (void **)&x, 1, 1 };
+    const PtrVec *vs = x->kind == IR_CHOICE ? &x->variants : &one;
+    VEC_FOREACH(const IrUnit *, v, *vs) {
+        unsigned p = v->child ? min_page(v->child, depth + 1) : v->inbits;
+        if (p < best)
+            best = p;
+    }
+    return best;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: engines_any SPEC NOPS SEED\n");
+        return 2;
+    }
+    long nops = strtol(argv[2], NULL, 0);
+    rng ^= strtoull(argv[3], NULL, 0) * 0x2545f4914f6cdd1du;
+
+    Arena a;
+    arena_init(&a);
+    Diag d;
+    diag_init(&d, stderr, COLOR_NEVER);
+    LoadOptions lo = { NULL, 0, true };
+    Program *prog = load_program(&a, &d, argv[1], &lo);
+    SemaOptions so = { false };
+    SemaProgram *sp = !d.errors && !prog->io_error ? sema_check(&a, &d, prog, &so) : NULL;
+    SynthOptions syo = { true, NULL, NULL };
+    SynthResult *syn = sp && !d.errors ? synth_program(sp, &syo) : NULL;
+    IrProgram *ir = syn && !d.errors ? ir_lower(sp, syn, STR(PFX)) : NULL;
+    LModule *m = ir && !d.errors ? lir_lower(&a, ir) : NULL;
+    if (!m || !lir_check(m, stderr) || m->roots.len != 1) {
+        fprintf(stderr, "engines_any: %s does not compile to one root driver\n", argv[1]);
+        return 1;
+    }
+    const LRoot *root = m->roots.items[0];
+    const IrUnit *ru = root->unit;
+    int nwords = root->ctx->fields.len;
+    if (nwords > NWORDS || (int)(sizeof(F(ctx)) / 8) != nwords) {
+        fprintf(stderr, "engines_any: the C context (%zu words) is not the LIR record (%d)\n",
+                sizeof(F(ctx)) / 8, nwords);
+        return 1;
+    }
+    /* a page table: its smallest page; a segment maps any size its
+     * requires allow: 4 KiB steps, starting at 0 half of the time */
+    bool segment = ru->kind == IR_SEGMENT && !ru->child;
+    unsigned minp = segment ? 12 : min_page(ru, 0);
+    uint64_t page = (uint64_t)1 << minp;
+    unsigned inbits = ru->inbits < 40 ? ru->inbits : 40;
+    uint64_t space = (uint64_t)1 << inbits;
+    int nflags = ir->flags.len < 63 ? ir->flags.len : 63;
+
+    /* every side: its memory, its context; the root's params equal */
+    vrs_hosted *ch = vrs_hosted_new(MEM);
+    uint64_t cctx[NWORDS] = { 0 };
+    cctx[0] = (uint64_t)(uintptr_t)vrs_hosted_env(ch);
+    Side sides[2];
+    int nsides = 0;
+    for (int k = 0; k < 2; k++) {
+        Side *s = &sides[nsides];
+        memset(s, 0, sizeof *s);
+        s->name = k ? "the JIT" : "the interpreter";
+        if (k == 1 && !jit_available()) {
+            printf("engines_any: no libgccjit in this build: the JIT is not compared\n");
+            continue;
+        }
+        s->h = vrs_hosted_new(MEM);
+        s->mem.base = vrs_hosted_ptr(s->h, 0, MEM);
+        s->mem.size = MEM;
+        s->ctx[0] = (uint64_t)(uintptr_t)vrs_hosted_env(s->h);
+        if (k == 0) {
+            s->in = linterp_new(m, &s->mem);
+        } else {
+            const char *err = NULL;
+            s->jit = jit_compile(m, &s->mem, &err);
+            if (!s->jit) {
+                fprintf(stderr, "engines_any: jit_compile: %s\n", err);
+                return 1;
+            }
+        }
+        nsides++;
+    }
+    vrs_hosted *all[3] = { ch, nsides > 0 ? sides[0].h : NULL, nsides > 1 ? sides[1].h : NULL };
+    for (int p = 0; p < ru->params.len; p++) {
+        uint64_t v = 0x10000 + 0x1000 * (uint64_t)p;
+        if (ru->kind == IR_TABLE && p == 0) {
+            /* a table root: its base is a table, the same on every side */
+            for (int i = 0; i <= nsides; i++) {
+                struct vrs_env *env = vrs_hosted_env(all[i]);
+                if (!env->ops->alloc_table(env, ru->table_bytes, ru->table_bytes, &v)) {
+                    fprintf(stderr, "engines_any: no memory for the root table\n");
+                    return 1;
+                }
+            }
+        }
+        cctx[1 + p] = v;
+        for (int i = 0; i < nsides; i++)
+            sides[i].ctx[1 + p] = v;
+    }
+
+    if ((root->init != NULL) != (F(init) != NULL)) {
+        fprintf(stderr, "engines_any: the C driver and the LIR disagree about init\n");
+        return 1;
+    }
+    if (root->init) {
+        uint64_t want = (uint64_t)F(init)((F(ctx) *)cctx);
+        for (int i = 0; i < nsides; i++) {
+            uint64_t args[1] = { (uint64_t)(uintptr_t)sides[i].ctx };
+            expect(-1, "init", sides[i].name, want, call(&sides[i], root->init, args));
+        }
+    }
+    compare_state(-1, ch, sides, nsides);
+
+    long counts[4] = { 0 }, oks[4] = { 0 };
+    for (long op = 0; op < nops; op++) {
+        int kind = (int)rnd(4);
+        uint64_t npages = 1 + (rnd(4) ? rnd(4) : rnd(64));
+        uint64_t size = npages * page;
+        uint64_t va = rnd(space / page) * page;
+        if (rnd(8) == 0 || (segment && rnd(2)))
+            va &= segment ? 0 : ~(uint64_t)0xfffff;
+        uint64_t pa = rnd(((uint64_t)1 << 32) / page) * page;
+        if (rnd(4) == 0)
+            pa = va;
+        uint64_t flags = nflags ? rnd64() & (((uint64_t)1 << nflags) - 1) : 0;
+        if (rnd(40) == 0)
+            va |= page >> 1;   /* misaligned now and then */
+        counts[kind]++;
+        uint64_t cdone = 0, cpa = 0, cps = 0, want;
+        F(flags_t) cf = 0;
+        F(ctx) *cx = (F(ctx) *)cctx;
+        switch (kind) {
+        case 0:
+            want = (uint64_t)F(map)(cx, va, size, flags, pa, &cdone);
+            break;
+        case 1:
+            want = (uint64_t)F(unmap)(cx, va, size, &cdone);
+            break;
+        case 2:
+            want = (uint64_t)F(protect)(cx, va, size, flags, &cdone);
+            break;
+        default:
+            want = (uint64_t)F(resolve)(cx, va, &cpa, &cf, &cps);
+            break;
+        }
+        oks[kind] += want == 0;
+        for (int i = 0; i < nsides; i++) {
+            Side *s = &sides[i];
+            uint64_t done = 0, p = 0, f = 0, ps = 0, got;
+            uint64_t cp = (uint64_t)(uintptr_t)s->ctx, dp = (uint64_t)(uintptr_t)&done;
+            if (kind == 0) {
+                uint64_t args[6] = { cp, va, size, flags, pa, dp };
+                got = call(s, root->map, args);
+            } else if (kind == 1) {
+                uint64_t args[4] = { cp, va, size, dp };
+                got = call(s, root->unmap, args);
+            } else if (kind == 2) {
+                uint64_t args[5] = { cp, va, size, flags, dp };
+                got = call(s, root->protect, args);
+            } else {
+                uint64_t args[5] = { cp, va, (uint64_t)(uintptr_t)&p, (uint64_t)(uintptr_t)&f,
+                                     (uint64_t)(uintptr_t)&ps };
+                got = call(s, root->resolve, args);
+                uint64_t trace[LTRACE_LEVEL0 + 16 * LTRACE_PER] = { 0 };
+                uint64_t wargs[3] = { cp, va, (uint64_t)(uintptr_t)trace };
+                expect(op, "walk status", s->name, want, call(s, root->walk, wargs));
+                if (want == 0) {
+                    expect(op, "resolve pa", s->name, cpa, p);
+                    expect(op, "resolve flags", s->name, cf, f);
+                    expect(op, "resolve page size", s->name, cps, ps);
+                    expect(op, "walk pa", s->name, cpa, trace[LTRACE_PA]);
+                    expect(op, "walk flags", s->name, cf, trace[LTRACE_FLAGS]);
+                }
+            }
+            expect(op, "status", s->name, want, got);
+            if (kind < 3)
+                expect(op, "done", s->name, cdone, done);
+        }
+        if (op % 250 == 249)
+            compare_state(op, ch, sides, nsides);
+    }
+    compare_state(nops, ch, sides, nsides);
+
+    printf("engines_any %s: %ld ops on C, interpreter%s; OK/all: map %ld/%ld, unmap %ld/%ld, protect %ld/%ld, "
+           "resolve %ld/%ld\n",
+           STR(PFX), nops, nsides > 1 ? ", JIT" : "", oks[0], counts[0], oks[1], counts[1], oks[2], counts[2], oks[3],
+           counts[3]);
+    printf("%ld passed, %ld failed\n", checks - failures, failures);
+    for (int i = 0; i < nsides; i++) {
+        if (sides[i].in)
+            linterp_free(sides[i].in);
+        if (sides[i].jit)
+            jit_free(sides[i].jit);
+        vrs_hosted_free(sides[i].h);
+    }
+    vrs_hosted_free(ch);
+    diag_fini(&d);
+    arena_free(&a);
+    return failures ? 1 : 0;
+}
