@@ -200,6 +200,13 @@ static const char *unit_name(const Session *s, const SessLevel *l)
     return c ? c->name : l->unit ? l->unit->name : "?";
 }
 
+/* Does the level's raw value mean anything (the state is read from one
+ * word)? A unit read from several registers has no one raw word. */
+static bool has_raw(const SessLevel *l)
+{
+    return l->unit && l->unit->kind == IR_SEGMENT && lir_single_read(l->unit) != NULL;
+}
+
 /* Where a level's entry lives: its memory address, register or MMIO window. */
 static void where(Out *o, const SessLevel *l)
 {
@@ -249,8 +256,10 @@ static void level_detail(Out *o, const Session *s, const SessWalk *w)
         else
             out_dec(o, l->index);
         where(o, l);
-        out_key(o, "raw");
-        out_jhex(o, l->raw);
+        if (has_raw(l)) {
+            out_key(o, "raw");
+            out_jhex(o, l->raw);
+        }
         return;
     }
     out_str(o, " at level ");
@@ -263,8 +272,10 @@ static void level_detail(Out *o, const Session *s, const SessWalk *w)
         out_ch(o, ']');
     }
     where(o, l);
-    out_str(o, ", raw ");
-    out_hex(o, l->raw);
+    if (has_raw(l)) {
+        out_str(o, ", raw ");
+        out_hex(o, l->raw);
+    }
 }
 
 /* The fault-specific part of a fault line (after "fault"). */
@@ -419,10 +430,14 @@ uint64_t explain_access(Out *o, Session *s, uint64_t va, const Access *acc, uint
         lines++;
         *ok += w.fault == SF_NONE;
         explain_result(o, s, "translate", &w, acc);
-        uint64_t span = w.fault == SF_NONE ? w.psz : w.span;
-        if (!span || w.fault == SF_BAD_VA || w.fault == SF_ENGINE || w.fault == SF_NO_ROOT)
-            return lines;
-        uint64_t next = (a & ~(span - 1)) + span;
+        uint64_t next;
+        if (w.fault == SF_NONE) {
+            next = session_leaf_end(s, &w, last + 1);
+        } else {
+            if (!w.span || w.fault == SF_BAD_VA || w.fault == SF_ENGINE || w.fault == SF_NO_ROOT)
+                return lines;
+            next = (a & ~(w.span - 1)) + w.span;
+        }
         if (next <= a || next > last)
             return lines;
         a = next;
@@ -528,8 +543,10 @@ void explain_walk(Out *o, Session *s, const SessWalk *w)
             else
                 out_dec(o, l->index);
             where(o, l);
-            out_key(o, "raw");
-            out_jhex(o, l->raw);
+            if (has_raw(l)) {
+                out_key(o, "raw");
+                out_jhex(o, l->raw);
+            }
             out_key(o, "ok");
             out_str(o, l->ok ? "true" : "false");
             if (l->ok) {
@@ -550,8 +567,10 @@ void explain_walk(Out *o, Session *s, const SessWalk *w)
             out_ch(o, ']');
         }
         where(o, l);
-        out_str(o, " = ");
-        out_hex(o, l->raw);
+        if (has_raw(l)) {
+            out_str(o, " = ");
+            out_hex(o, l->raw);
+        }
         if (l->ok) {
             out_str(o, " -> ");
             out_hex(o, l->out);
@@ -569,6 +588,7 @@ void explain_walk(Out *o, Session *s, const SessWalk *w)
 typedef struct Range {
     bool     on;
     uint64_t va, end, pa, psz, flags, pages;
+    bool     partial;           /* a part of one page (a bounded segment) */
 } Range;
 
 static uint64_t flush_range(Out *o, Session *s, Range *r)
@@ -592,6 +612,10 @@ static uint64_t flush_range(Out *o, Session *s, Range *r)
         out_jhex(o, r->psz);
         out_key(o, "pages");
         out_dec(o, r->pages);
+        if (r->partial) {
+            out_key(o, "partial");
+            out_str(o, "true");
+        }
         out_key(o, "flags");
         out_jflags(o, s, r->flags);
         out_end(o);
@@ -606,11 +630,17 @@ static uint64_t flush_range(Out *o, Session *s, Range *r)
     out_hex(o, r->pa + (r->end - r->va));
     out_ch(o, ' ');
     out_size(o, r->end - r->va);
-    out_str(o, " (");
-    out_dec(o, r->pages);
-    out_str(o, " x ");
-    out_size(o, r->psz);
-    out_str(o, r->pages == 1 ? " page) " : " pages) ");
+    if (r->partial) {
+        out_str(o, " (part of a ");
+        out_size(o, r->psz);
+        out_str(o, " page) ");
+    } else {
+        out_str(o, " (");
+        out_dec(o, r->pages);
+        out_str(o, " x ");
+        out_size(o, r->psz);
+        out_str(o, r->pages == 1 ? " page) " : " pages) ");
+    }
     out_flags(o, s, r->flags);
     out_ch(o, '\n');
     return 1;
@@ -652,12 +682,19 @@ uint64_t explain_dump(Out *o, Session *s, uint64_t lo, uint64_t hi, uint64_t max
         }
         session_walk(s, va, &w);
         uint64_t next;
-        if (w.fault == SF_NONE) {
+        if (w.fault == SF_NONE && session_leaf_partial(s, &w)) {
+            /* a bounded segment: from va to where it stops translating */
+            ranges += flush_range(o, s, &r);
+            next = session_leaf_end(s, &w, hi);
+            r = (Range){ true, va, next ? next : UINT64_MAX, w.pa, w.psz, w.flags, 1, true };
+            mapped += r.end - r.va;
+            ranges += flush_range(o, s, &r);
+        } else if (w.fault == SF_NONE) {
             uint64_t psz = w.psz ? w.psz : 1;
             uint64_t base = va & ~(psz - 1), pbase = w.pa - (va - base);
             if (!(r.on && r.end == base && r.pa + (r.end - r.va) == pbase && r.psz == psz && r.flags == w.flags)) {
                 ranges += flush_range(o, s, &r);
-                r = (Range){ true, base, base, pbase, psz, w.flags, 0 };
+                r = (Range){ true, base, base, pbase, psz, w.flags, 0, false };
             }
             r.end = base + psz;
             r.pages++;

@@ -58,7 +58,7 @@ typedef void CmdFn(Repl *r, int argc, char **argv);
     X(walk,      1, 1,  "walk VA", "every level: unit, index, entry, raw value and fields")       \
     X(dump,      0, 2,  "dump [VA SIZE]", "the mappings as coalesced ranges")                     \
     X(load,      1, 3,  "load IMAGE [--at PA]", "a raw physical memory image (then: root PA)")    \
-    X(root,      1, 1,  "root PA", "use the root table at PA")                                    \
+    X(root,      1, 1,  "root PA", "use the root table (a segment: its registers) at PA")         \
     X(save,      1, 1,  "save IMAGE", "write simulated memory to a raw image")                    \
     X(stats,     0, 0,  "stats", "counters: commands, operations, tables, faults")                \
     X(help,      0, 1,  "help [COMMAND]", "this list")                                            \
@@ -268,7 +268,7 @@ static void cmd_translate(Repl *r, int argc, char **argv)
         for (int j = 0; j < 3; j++)
             if (strcmp(argv[i], access_words[j]) == 0)
                 k = j;
-        if (k >= 0 && !have_kind && !have_width) {
+        if (k >= 0 && !have_kind) {
             acc.kind = k;
             have_kind = true;
         } else if (k < 0 && !have_width && session_parse_num(argv[i], &acc.width)) {
@@ -401,7 +401,7 @@ static void cmd_root(Repl *r, int argc, char **argv)
         out_end(o);
         return;
     }
-    out_str(o, "root table at ");
+    out_str(o, r->s->kind == ROOT_SEGMENT ? "root registers at " : "root table at ");
     out_hex(o, pa);
     out_ch(o, '\n');
 }
@@ -486,7 +486,7 @@ static void cmd_stats(Repl *r, int argc, char **argv)
         out_str(o, "root: ");
         out_str(o, s->root->unit->name);
         if (have) {
-            out_str(o, ", table at ");
+            out_str(o, s->kind == ROOT_SEGMENT ? ", registers at " : ", table at ");
             out_hex(o, root);
         } else if (s->kind != ROOT_SEGMENT) {
             out_str(o, ", no table");

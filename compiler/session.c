@@ -365,14 +365,85 @@ int session_access_flag(const Session *s, int access)
     return access >= 0 && access <= 2 ? s->access_flag[access] : -1;
 }
 
+/* The leaves under unit x: segments without a child table. */
+static void leaves(const IrUnit *x, const IrUnit **out, int *n, int max, int depth)
+{
+    if (!x || depth > 32 || *n >= max)
+        return;
+    if (x->kind == IR_TABLE) {
+        leaves(x->elem, out, n, max, depth + 1);
+    } else if (x->kind == IR_CHOICE) {
+        VEC_FOREACH(const IrUnit *, v, x->variants)
+            leaves(v, out, n, max, depth + 1);
+    } else if (x->child) {
+        leaves(x->child, out, n, max, depth + 1);
+    } else {
+        for (int i = 0; i < *n; i++)
+            if (out[i] == x)
+                return;
+        out[(*n)++] = x;
+    }
+}
+
 static int access_flag(const Session *s, int access)
 {
     static const char *const keys[] = { "read", "writ", "exec" };
-    int best = -1;
-    VEC_FOREACH(const char *, f, s->ir->flags)
-        if (strstr(f, keys[access]) && (best < 0 || strlen(f) < strlen(s->ir->flags.items[best])))
+    const IrUnit *ls[64];
+    int nl = 0, best = -1;
+    leaves(s->root->unit, ls, &nl, 64, 0);
+    VEC_FOREACH(const char *, f, s->ir->flags) {
+        if (!strstr(f, keys[access]) || (best >= 0 && strlen(f) >= strlen(s->ir->flags.items[best])))
+            continue;
+        /* a flag some leaf cannot read back would always look missing */
+        bool readable = nl > 0;
+        for (int i = 0; i < nl; i++)
+            readable &= f_i < ls[i]->flag_decode.len && ls[i]->flag_decode.items[f_i] != NULL;
+        if (readable)
             best = f_i;
+    }
     return best;
+}
+
+static int unit_index(const Session *s, const IrUnit *u)
+{
+    VEC_FOREACH(const IrUnit *, x, s->ir->units)
+        if (x == u)
+            return x_i;
+    return -1;
+}
+
+bool session_leaf_partial(const Session *s, const SessWalk *w)
+{
+    int k = w->levels ? unit_index(s, w->lv[w->levels - 1].unit) : -1;
+    return k >= 0 && s->partial[k];
+}
+
+uint64_t session_leaf_end(Session *s, const SessWalk *w, uint64_t limit)
+{
+    uint64_t psz = w->psz ? w->psz : 1;
+    uint64_t end = (w->va & ~(psz - 1)) + psz;
+    if (end <= w->va)
+        end = 0;   /* the page ends at 2^64 */
+    if (limit && (!end || limit < end))
+        end = limit;
+    if (!session_leaf_partial(s, w))
+        return end;
+    /* the va bound is in the state: find the first address in (va, end]
+     * that does not translate on from w->pa, by bisection */
+    uint64_t ok = w->va, bad = end ? end - 1 : UINT64_MAX;
+    SessWalk t;
+    session_walk(s, bad, &t);
+    if (t.fault == SF_NONE && t.pa == w->pa + (bad - w->va) && t.flags == w->flags)
+        return end;
+    while (bad - ok > 1) {
+        uint64_t mid = ok + (bad - ok) / 2;
+        session_walk(s, mid, &t);
+        if (t.fault == SF_NONE && t.pa == w->pa + (mid - w->va) && t.flags == w->flags)
+            ok = mid;
+        else
+            bad = mid;
+    }
+    return bad;
 }
 
 uint64_t session_min_page(const Session *s)
@@ -448,9 +519,20 @@ static void refresh_root_cache(Session *s)
 bool session_set_root(Session *s, uint64_t pa, char *err, size_t n)
 {
     if (s->kind == ROOT_SEGMENT) {
-        snprintf(err, n, "the root %s is a segment without a table: there is no root table to set",
-                 s->root->unit->name);
-        return false;
+        /* no table: PA says where the segment's registers or entry are */
+        int f = ctx_param(s, 0);
+        if (f < 0) {
+            snprintf(err, n, "the root %s is a segment without a table or an address: there is nothing to set",
+                     s->root->unit->name);
+            return false;
+        }
+        if (pa >= s->mem.size || s->mem.size - pa < VRS_HOSTED_FRAME) {
+            snprintf(err, n, "%s's registers at 0x%llx are not in memory (0x%llx bytes)", s->root->unit->name,
+                     (unsigned long long)pa, (unsigned long long)s->mem.size);
+            return false;
+        }
+        s->ctx[f] = pa;
+        return true;
     }
     const IrUnit *t = s->kind == ROOT_TABLE ? s->root->unit : s->ptr_unit->child;
     if (pa >= s->mem.size || t->table_bytes > s->mem.size - pa) {
@@ -495,9 +577,9 @@ bool session_set_root(Session *s, uint64_t pa, char *err, size_t n)
 
 bool session_root_pa(Session *s, uint64_t *pa)
 {
-    if (!s->have_root || s->kind == ROOT_SEGMENT)
+    if (!s->have_root || (s->kind == ROOT_SEGMENT && ctx_param(s, 0) < 0))
         return false;
-    if (s->kind == ROOT_TABLE) {
+    if (s->kind != ROOT_POINTER) {
         *pa = s->ctx[ctx_param(s, 0)];
         return true;
     }
@@ -787,6 +869,11 @@ Session *session_open(const SessionOptions *opt, int *status)
     classify_root(s);
     for (int k = 0; k < 3; k++)
         s->access_flag[k] = access_flag(s, k);
+    s->partial = calloc((size_t)s->ir->units.len + 1, sizeof(bool));
+    if (s->partial)
+        VEC_FOREACH(const IrUnit *, u, s->ir->units)
+            VEC_FOREACH(const Sx *, p, u->pre)
+                s->partial[u_i] |= sx_mentions(p, SX_VAR) && sx_mentions(p, SX_STATE);
     s->nctx = s->root->ctx->fields.len;
     s->ctx = calloc((size_t)s->nctx, sizeof(uint64_t));
     s->trace = calloc((size_t)s->root->trace->fields.len, sizeof(uint64_t));
@@ -794,7 +881,7 @@ Session *session_open(const SessionOptions *opt, int *status)
     s->ctx_cached = ctx_field(s, "root_cached");
     vrs_hosted *h = vrs_hosted_new(s->opt.mem_bytes);
     char err[256];
-    if (!s->ctx || !s->trace || !h) {
+    if (!s->ctx || !s->trace || !s->partial || !h) {
         fprintf(opt->err, "vrsc: cannot allocate 0x%llx bytes of simulated memory\n",
                 (unsigned long long)s->opt.mem_bytes);
         vrs_hosted_free(h);
@@ -835,6 +922,7 @@ void session_close(Session *s)
     vrs_hosted_free(s->h);
     free(s->ctx);
     free(s->trace);
+    free(s->partial);
     diag_fini(&s->d);
     arena_free(&s->a);
     free(s);

@@ -52,7 +52,8 @@ typedef struct SessionOptions {
 typedef enum SessRootKind {
     ROOT_POINTER,   /* a segment pointing at a table (x86 CR3): `root PA` maps it */
     ROOT_TABLE,     /* a table: `root PA` sets its base */
-    ROOT_SEGMENT    /* a segment without a table: nothing to point */
+    ROOT_SEGMENT    /* a segment without a table: `root PA` moves its
+                       registers' address (its first parameter) */
 } SessRootKind;
 
 /* Why a translation stopped. */
@@ -118,6 +119,8 @@ typedef struct Session {
     const IrUnit  *ptr_unit;     /* ROOT_POINTER: the segment variant with the child table */
     uint64_t       space;        /* input addresses are below it (0: all 64 bits) */
     int            access_flag[3];   /* session_access_flag, computed once */
+    bool          *partial;      /* by IrProgram.units index: a leaf whose
+                                    translate bounds va by its state */
     /* the engine */
     EngineKind     engine;
     LInterp       *in;
@@ -171,7 +174,8 @@ void     session_walk(Session *s, uint64_t va, SessWalk *w);
 bool session_load(Session *s, const char *path, uint64_t at, uint64_t headroom, char *err, size_t n);
 bool session_save(Session *s, const char *path, char *err, size_t n);
 bool session_set_root(Session *s, uint64_t pa, char *err, size_t n);
-/* The root table's address now (the register's or the param's target). */
+/* The root table's address now (the register's or the param's target; a
+ * segment root: its registers' address). */
 bool session_root_pa(Session *s, uint64_t *pa);
 
 /* A unit's state record read back: from the raw word (decode) or through
@@ -183,9 +187,19 @@ int session_decode(Session *s, const IrUnit *u, uint64_t raw, uint64_t param0, u
 const IrUnit *session_choice_of(const Session *s, const IrUnit *u);
 
 /* The flag an access kind needs (0 read, 1 write, 2 exec): the shortest
- * flag name containing "read", "writ" or "exec"; -1 if the spec has none
- * (the access is then not checked). */
+ * flag name containing "read", "writ" or "exec" that every leaf under the
+ * root can read back; -1 if there is none (the access is then not
+ * checked). */
 int session_access_flag(const Session *s, int access);
+/* The end of the translated region that starts at w->va (a successful
+ * walk) inside its page, at most `limit` (0: no limit): the page's end,
+ * except for a leaf whose translate bounds va by its state (a base/limit
+ * segment), where the first address that no longer translates
+ * contiguously is searched for. */
+uint64_t session_leaf_end(Session *s, const SessWalk *w, uint64_t limit);
+/* Does the leaf of w bound va by its state (its page may be partial)? */
+bool session_leaf_partial(const Session *s, const SessWalk *w);
+
 /* The smallest page of the spec (for a default step). */
 uint64_t session_min_page(const Session *s);
 
