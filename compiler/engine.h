@@ -53,15 +53,32 @@ typedef struct Jit Jit;
 
 /* Is libgccjit compiled in? */
 bool jit_available(void);
-/* Compiles every function of m in one libgccjit context at -O2. NULL on
- * failure, with libgccjit's error text in *err (static or arena storage
- * owned by the caller's process; never NULL on failure). */
+/* Compiles every function of m in one libgccjit context at -O2; every
+ * one is callable. NULL on failure, with libgccjit's error text in *err
+ * (static or arena storage owned by the caller's process; never NULL on
+ * failure). For x86-64, over a second. */
 Jit     *jit_compile(const LModule *m, EngineMem *mem, const char **err);
+/* Compiles entry[0..n) (n >= 1) and every function they call, directly or
+ * not, in one context tuned for compile time (jit.c says how). Only the
+ * entries are callable: jit_call of any other function returns 0 and
+ * jit_native NULL, whether it was compiled into an entry or not, so a
+ * caller lists every function it calls. `vrsc translate` needs a root's
+ * resolve and walk: 2 entries of x86-64's 168 functions. */
+Jit     *jit_compile_some(const LModule *m, LFn *const *entry, int n, EngineMem *mem, const char **err);
+/* Makes entry[0..n) callable too (the REPL's map, unmap, protect, init,
+ * fini on its first change): those not callable yet are compiled with
+ * their closure, as jit_compile_some does, in one new context. False on
+ * failure, j unchanged. */
+bool     jit_add(Jit *j, LFn *const *entry, int n, const char **err);
 void     jit_free(Jit *j);
+/* f(args): 0 if f is not callable (above) or args is NULL and f has
+ * parameters. */
 uint64_t jit_call(Jit *j, const LFn *f, const uint64_t *args);
 /* The native code of f (its real C signature: uint64_t/bool/pointer
- * arguments as in the LIR), for benchmarks and fast loops. */
+ * arguments as in the LIR), for benchmarks and fast loops; NULL if f is
+ * not callable. */
 void    *jit_native(Jit *j, const LFn *f);
+/* Milliseconds (wall) the compiles of j took, jit_add's included. */
 double   jit_compile_ms(const Jit *j);
 
 #endif
