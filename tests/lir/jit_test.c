@@ -10,7 +10,8 @@
  * locals, parameters and pointers, out-parameters, page-table memory in and
  * out of bounds, env operations on a hosted env, bool conversions). It is
  * compiled once, in one context, as vrsc compiles a driver, and run through
- * jit_call and jit_native. Small modules check the error paths. A module
+ * jit_call and jit_native. Small modules check the error paths, and
+ * jit_compile_some and jit_add (only the entries are callable). A module
  * of 100 driver-like functions measures the compile time.
  *
  * Every CHECK is counted; the program prints `N passed, M failed` and exits
@@ -829,6 +830,76 @@ static void test_errors(void)
     arena_free(&t.a);
 }
 
+/* ---- compiling some functions ------------------------------------------------------------- */
+
+/* jit_compile_some compiles the closure of its entries and exports only
+ * them; jit_add exports more. f(a) = g(a) + fact(a) calls a helper and a
+ * recursive function (which stays a function of the context); h is
+ * outside f's closure. */
+static void test_some(void)
+{
+    T t;
+    t_init(&t);
+    LFn *g = fn_binc(&t, "some_g", OP_MUL, 3);
+    LFn *fact = fn(&t, "some_fact", lt(LK_U64));
+    int n = lir_param(t.m, fact, "n", lt(LK_U64));
+    lb_begin(&t.b, t.m, fact);
+    lb_if(&t.b, bin(&t, OP_LE, slot(&t, fact, n), num(&t, 1)));
+    lb_ret(&t.b, num(&t, 1));
+    lb_end(&t.b);
+    lb_ret(&t.b, bin(&t, OP_MUL, slot(&t, fact, n),
+                     lx_callv(t.m, fact, bin(&t, OP_SUB, slot(&t, fact, n), num(&t, 1)), NULL)));
+    LFn *f = fn(&t, "some_f", lt(LK_U64));
+    int a = lir_param(t.m, f, "a", lt(LK_U64));
+    lb_begin(&t.b, t.m, f);
+    lb_ret(&t.b, bin(&t, OP_ADD, lx_callv(t.m, g, slot(&t, f, a), NULL), lx_callv(t.m, fact, slot(&t, f, a), NULL)));
+    LFn *h = fn_binc(&t, "some_h", OP_ADD, 100);
+
+    const char *err = NULL;
+    Jit *j = jit_compile_some(t.m, &f, 1, NULL, &err);
+    CHECK(j != NULL);
+    if (!j) {
+        fprintf(stderr, "jit_test.c: jit_compile_some: %s\n", err ? err : "(no message)");
+        arena_free(&t.a);
+        return;
+    }
+    printf("jit_test.c: jit_compile_some of 1 entry (3 functions): %.1f ms\n", jit_compile_ms(j));
+    CHECK_EQ(call1(j, f, 5), 15 + 120);
+    uint64_t (*nf)(uint64_t) = NULL;
+    void *code = jit_native(j, f);
+    memcpy(&nf, &code, sizeof code);
+    CHECK(nf != NULL);
+    if (nf)
+        CHECK_EQ(nf(4), 12 + 24);
+    /* compiled into f, or not compiled: not callable either way */
+    CHECK(jit_native(j, g) == NULL);
+    CHECK(jit_native(j, fact) == NULL);
+    CHECK(jit_native(j, h) == NULL);
+    CHECK_EQ(call1(j, g, 5), 0);
+    CHECK_EQ(call1(j, h, 5), 0);
+
+    /* jit_add: h too, f stays */
+    err = NULL;
+    CHECK(jit_add(j, (LFn *[]){ h, f }, 2, &err));
+    CHECK_EQ(call1(j, h, 5), 105);
+    CHECK_EQ(call1(j, f, 3), 9 + 6);
+    CHECK(jit_native(j, g) == NULL);
+    err = NULL;
+    CHECK(!jit_add(j, (LFn *[]){ g }, 0, &err) && err);
+    jit_free(j);
+
+    /* an entry of another module, or none */
+    T o;
+    t_init(&o);
+    LFn *other = fn_binc(&o, "other", OP_ADD, 1);
+    err = NULL;
+    CHECK(jit_compile_some(t.m, &other, 1, NULL, &err) == NULL && err);
+    err = NULL;
+    CHECK(jit_compile_some(t.m, NULL, 1, NULL, &err) == NULL && err);
+    arena_free(&o.a);
+    arena_free(&t.a);
+}
+
 /* ---- compile time ---------------------------------------------------------------------------- */
 
 /* 100 functions shaped like a driver's per-level code: read an entry,
@@ -923,6 +994,7 @@ int main(void)
     vrs_hosted_free(h);
 
     test_errors();
+    test_some();
     test_compile_time();
 
     printf("%d passed, %d failed\n", passed, failed);
