@@ -888,6 +888,26 @@ static void test_some(void)
     CHECK(!jit_add(j, (LFn *[]){ g }, 0, &err) && err);
     jit_free(j);
 
+    /* a compile that libgccjit fails (two exported functions of one
+     * name): jit_add says why and leaves the Jit as it was */
+    LFn *dup[2];
+    for (int i = 0; i < 2; i++) {
+        dup[i] = fn(&t, "some_dup", lt(LK_U64));
+        lb_begin(&t.b, t.m, dup[i]);
+        lb_ret(&t.b, num(&t, (uint64_t)i));
+    }
+    err = NULL;
+    j = jit_compile_some(t.m, &h, 1, NULL, &err);
+    CHECK(j != NULL);
+    if (j) {
+        err = NULL;
+        CHECK(!jit_add(j, (LFn *[]){ f, dup[0], dup[1], dup[0] }, 4, &err) && err && *err);
+        CHECK(jit_native(j, dup[0]) == NULL);
+        CHECK(jit_native(j, f) == NULL);
+        CHECK_EQ(call1(j, h, 1), 101);
+        jit_free(j);
+    }
+
     /* an entry of another module, or none */
     T o;
     t_init(&o);
