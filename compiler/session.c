@@ -154,6 +154,24 @@ bool session_getline(FILE *f, char *buf, size_t cap, size_t *len, bool *too_long
 
 /* ---- the engine --------------------------------------------------------------------- */
 
+/* The JIT compiles what a session needs when it first needs it
+ * (jit_compile_some, jit_add): start-up pays only for resolve and walk;
+ * the first map, unmap or protect compiles the three mutators together. */
+static bool jit_ready(Session *s, const LFn *f)
+{
+    if (jit_native(s->jit, f))
+        return true;
+    const LRoot *r = s->root;
+    LFn *one[1] = { (LFn *)f };
+    LFn *mut[3] = { r->map, r->unmap, r->protect };
+    bool mutator = f == r->map || f == r->unmap || f == r->protect;
+    const char *err = NULL;
+    if (jit_add(s->jit, mutator ? mut : one, mutator ? 3 : 1, &err))
+        return true;
+    snprintf(s->error, sizeof s->error, "%s: the JIT failed: %s", f->name, err ? err : "?");
+    return false;
+}
+
 uint64_t session_call(Session *s, const LFn *f, const uint64_t *args)
 {
     if (s->in) {
@@ -166,6 +184,8 @@ uint64_t session_call(Session *s, const LFn *f, const uint64_t *args)
         }
         return r;
     }
+    if (!jit_ready(s, f))
+        return 0;
     return jit_call(s->jit, f, args);
 }
 
@@ -815,7 +835,8 @@ static bool start_engine(Session *s)
         if (!jit_available()) {
             fprintf(s->opt.err, "vrsc: this vrsc was built without libgccjit: using the interpreter\n");
             s->engine = ENGINE_INTERP;
-        } else if (!(s->jit = jit_compile(s->m, &s->mem, &err))) {
+        } else if (!(s->jit = jit_compile_some(s->m, (LFn *const[]){ s->root->resolve, s->root->walk }, 2,
+                                                &s->mem, &err))) {
             fprintf(s->opt.err, "vrsc: the JIT failed (%s): using the interpreter\n", err ? err : "?");
             s->engine = ENGINE_INTERP;
         } else {
