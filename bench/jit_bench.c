@@ -56,9 +56,7 @@
 #include "engine.h"
 #include "ir.h"
 #include "lir.h"
-#include "load.h"
-#include "sema.h"
-#include "synth.h"
+#include "pipeline.h"
 #include "vrs_hosted.h"
 #include "x86_64.h"
 
@@ -176,14 +174,7 @@ static LModule *compile_spec(Arena *a, const char *path)
     Diag d;
     FILE *msgs = tmpfile();   /* the spec's warnings are not this bench's news */
     diag_init(&d, msgs ? msgs : stderr, COLOR_NEVER);
-    LoadOptions lo = { NULL, 0, true };
-    Program *prog = load_program(a, &d, path, &lo);
-    SemaOptions so = { false };
-    SemaProgram *sp = !d.errors && !prog->io_error ? sema_check(a, &d, prog, &so) : NULL;
-    SynthOptions syo = { true, NULL, NULL };
-    SynthResult *syn = sp && !d.errors ? synth_program(sp, &syo) : NULL;
-    IrProgram *ir = syn && !d.errors ? ir_lower(sp, syn, "x86_64") : NULL;
-    LModule *m = ir && !d.errors ? lir_lower(a, ir) : NULL;
+    LModule *m = pipeline_lir(a, &d, path, "x86_64", NULL, NULL);
     if (d.errors && msgs) {
         char buf[4096];
         size_t k;
@@ -194,7 +185,7 @@ static LModule *compile_spec(Arena *a, const char *path)
     diag_fini(&d);
     if (msgs)
         fclose(msgs);
-    if (!m || !lir_check(m, stderr) || m->roots.len != 1)
+    if (!m || m->roots.len != 1)
         die("%s does not compile to one root driver", path);
     return m;
 }

@@ -20,10 +20,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "load.h"
-#include "sema.h"
 #include "session.h"
-#include "synth.h"
+#include "pipeline.h"
 
 const char *const sess_fault_json[] = {
 #define X(k, j, t) j,
@@ -758,24 +756,11 @@ static const char *stem(Arena *a, const char *file)
 /* The spec down to LIR. Diagnostics go to d. */
 static LModule *compile(Session *s, int *status)
 {
-    LoadOptions lo = { s->opt.include_dirs, s->opt.n_include_dirs, true };
-    Program *prog = load_program(&s->a, &s->d, s->opt.spec, &lo);
-    if (prog->io_error) {
-        *status = 2;
-        return NULL;
-    }
-    SemaOptions so = { false };
-    SemaProgram *sp = !s->d.errors ? sema_check(&s->a, &s->d, prog, &so) : NULL;
-    SynthOptions syo = { true, NULL, NULL };
-    SynthResult *syn = sp && !s->d.errors ? synth_program(sp, &syo) : NULL;
-    IrProgram *ir = syn && !s->d.errors ? ir_lower(sp, syn, stem(&s->a, s->opt.spec)) : NULL;
-    LModule *m = ir && !s->d.errors ? lir_lower(&s->a, ir) : NULL;
-    if (m && !lir_check(m, s->d.out)) {
-        *status = 2;
-        return NULL;
-    }
+    PipelineOptions po = { s->opt.include_dirs, s->opt.n_include_dirs, false };
+    bool io_error = false;
+    LModule *m = pipeline_lir(&s->a, &s->d, s->opt.spec, stem(&s->a, s->opt.spec), &po, &io_error);
     if (!m)
-        *status = 1;
+        *status = io_error || !s->d.errors ? 2 : 1;   /* unreadable, or an internal error */
     return m;
 }
 

@@ -26,9 +26,7 @@
 #include "engine.h"
 #include "ir.h"
 #include "lir.h"
-#include "load.h"
-#include "sema.h"
-#include "synth.h"
+#include "pipeline.h"
 #include "vrs_hosted.h"
 
 #define XCAT(a, b) a##b
@@ -141,15 +139,8 @@ int main(int argc, char **argv)
     arena_init(&a);
     Diag d;
     diag_init(&d, stderr, COLOR_NEVER);
-    LoadOptions lo = { NULL, 0, true };
-    Program *prog = load_program(&a, &d, argv[1], &lo);
-    SemaOptions so = { false };
-    SemaProgram *sp = !d.errors && !prog->io_error ? sema_check(&a, &d, prog, &so) : NULL;
-    SynthOptions syo = { true, NULL, NULL };
-    SynthResult *syn = sp && !d.errors ? synth_program(sp, &syo) : NULL;
-    IrProgram *ir = syn && !d.errors ? ir_lower(sp, syn, STR(PFX)) : NULL;
-    LModule *m = ir && !d.errors ? lir_lower(&a, ir) : NULL;
-    if (!m || !lir_check(m, stderr) || m->roots.len != 1) {
+    LModule *m = pipeline_lir(&a, &d, argv[1], STR(PFX), NULL, NULL);
+    if (!m || m->roots.len != 1) {
         fprintf(stderr, "engines_any: %s does not compile to one root driver\n", argv[1]);
         return 1;
     }
@@ -168,7 +159,7 @@ int main(int argc, char **argv)
     uint64_t page = (uint64_t)1 << minp;
     unsigned inbits = ru->inbits < 40 ? ru->inbits : 40;
     uint64_t space = (uint64_t)1 << inbits;
-    int nflags = ir->flags.len < 63 ? ir->flags.len : 63;
+    int nflags = m->ir->flags.len < 63 ? m->ir->flags.len : 63;
 
     /* every side: its memory, its context; the root's params equal */
     vrs_hosted *ch = vrs_hosted_new(MEM);

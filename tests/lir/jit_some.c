@@ -30,9 +30,7 @@
 #include "engine.h"
 #include "ir.h"
 #include "lir.h"
-#include "load.h"
-#include "sema.h"
-#include "synth.h"
+#include "pipeline.h"
 #include "vrs_hosted.h"
 
 #define MEM   (UINT64_C(64) << 20)
@@ -227,15 +225,8 @@ int main(int argc, char **argv)
     Diag d;
     FILE *msgs = tmpfile();   /* the spec's warnings are not this test's news */
     diag_init(&d, msgs ? msgs : stderr, COLOR_NEVER);
-    LoadOptions lo = { NULL, 0, true };
-    Program *prog = load_program(&a, &d, argv[1], &lo);
-    SemaOptions so = { false };
-    SemaProgram *sp = !d.errors && !prog->io_error ? sema_check(&a, &d, prog, &so) : NULL;
-    SynthOptions syo = { true, NULL, NULL };
-    SynthResult *syn = sp && !d.errors ? synth_program(sp, &syo) : NULL;
-    IrProgram *ir = syn && !d.errors ? ir_lower(sp, syn, "x86_64") : NULL;
-    LModule *m = ir && !d.errors ? lir_lower(&a, ir) : NULL;
-    if (!m || !lir_check(m, stderr) || m->roots.len != 1) {
+    LModule *m = pipeline_lir(&a, &d, argv[1], "x86_64", NULL, NULL);
+    if (!m || m->roots.len != 1) {
         fprintf(stderr, "jit_some: %s does not compile to one root driver\n", argv[1]);
         return 1;
     }
