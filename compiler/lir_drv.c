@@ -751,6 +751,23 @@ static LExpr *child_call(Drv *d, LFn *f, const IrUnit *C, LExpr *first, LExpr *c
     return call(d, f, &a);
 }
 
+/* The start of an entry's map or unmap walk (tx, params..., vbase, off,
+ * len, flgs, pa | prot, virt): classify the entry; `whole` (the slot
+ * returned) says whether [off, off + len) is all of it. */
+static int entry_begin(Drv *d, LB *b, LFn *f, const IrUnit *x, Ent *e)
+{
+    LModule *m = d->m;
+    int off = 2 + x->params.len, len = off + 1, virt = off + 4;
+    uint64_t span = (uint64_t)1 << x->inbits;
+    lb_begin(b, m, f);
+    memset(e, 0, sizeof *e);
+    e->ps = pexprs(b, x, 1);
+    classify(d, b, x, e, 0, off, LV(b, virt));
+    int whole = lir_local(m, f, "whole", lt(LK_BOOL));
+    lb_set(b, whole, land(d, eq(d, LV(b, off), num(d, 0)), eq(d, LV(b, len), num(d, span))));
+    return whole;
+}
+
 static void entry_map(Drv *d, const IrUnit *x)
 {
     LModule *m = d->m;
@@ -758,13 +775,9 @@ static void entry_map(Drv *d, const IrUnit *x)
     LFn *f = w->rmap;
     uint64_t span = (uint64_t)1 << x->inbits;
     LB b;
-    lb_begin(&b, m, f);
-    int tx = 0, np = x->params.len;
-    int vbase = 1 + np, off = vbase + 1, len = off + 1, flgs = len + 1, pa = flgs + 1, virt = pa + 1;
-    Ent e = { .ps = pexprs(&b, x, 1) };
-    classify(d, &b, x, &e, tx, off, LV(&b, virt));
-    int whole = lir_local(m, f, "whole", lt(LK_BOOL));
-    lb_set(&b, whole, land(d, eq(d, LV(&b, off), num(d, 0)), eq(d, LV(&b, len), num(d, span))));
+    int tx = 0, vbase = 1 + x->params.len, off = vbase + 1, len = off + 1, flgs = len + 1, pa = flgs + 1, virt = pa + 1;
+    Ent e;
+    int whole = entry_begin(d, &b, f, x, &e);
     const IrUnit *L = e.leaf >= 0 ? e.vs[e.leaf] : NULL, *T = e.table >= 0 ? e.vs[e.table] : NULL;
     const IrUnit *C = T ? T->child : NULL;
     int cid = C ? tab_id(d, C) : 0;
@@ -848,13 +861,10 @@ static void entry_unmap(Drv *d, const IrUnit *x)
     LFn *f = w->runmap;
     uint64_t span = (uint64_t)1 << x->inbits;
     LB b;
-    lb_begin(&b, m, f);
-    int tx = 0, np = x->params.len;
-    int vbase = 1 + np, off = vbase + 1, len = off + 1, flgs = len + 1, prot = flgs + 1, virt = prot + 1;
-    Ent e = { .ps = pexprs(&b, x, 1) };
-    classify(d, &b, x, &e, tx, off, LV(&b, virt));
-    int whole = lir_local(m, f, "whole", lt(LK_BOOL));
-    lb_set(&b, whole, land(d, eq(d, LV(&b, off), num(d, 0)), eq(d, LV(&b, len), num(d, span))));
+    int tx = 0, vbase = 1 + x->params.len, off = vbase + 1, len = off + 1, flgs = len + 1, prot = flgs + 1,
+        virt = prot + 1;
+    Ent e;
+    int whole = entry_begin(d, &b, f, x, &e);
     const IrUnit *T = e.table >= 0 ? e.vs[e.table] : NULL;
     const IrUnit *C = T ? T->child : NULL;
     int cid = C ? tab_id(d, C) : 0;
