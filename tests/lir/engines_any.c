@@ -28,6 +28,7 @@
 #include "lir.h"
 #include "pipeline.h"
 #include "vrs_hosted.h"
+#include "engine_side.h"
 
 #define XCAT(a, b) a##b
 #define CAT(a, b) XCAT(a, b)
@@ -42,52 +43,6 @@ extern F(status) F(init)(F(ctx) *ctx) __attribute__((weak));
 
 #define MEM (UINT64_C(16) << 20)
 #define NWORDS 16
-
-typedef struct Side {
-    const char *name;
-    vrs_hosted *h;
-    EngineMem   mem;
-    uint64_t    ctx[NWORDS];
-    LInterp    *in;
-    Jit        *jit;
-} Side;
-
-static long failures, checks;
-static uint64_t rng = 0x9e3779b97f4a7c15u;
-
-static uint64_t rnd64(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static uint64_t rnd(uint64_t n)
-{
-    return n ? rnd64() % n : 0;
-}
-
-static void expect(long op, const char *what, const char *side, uint64_t want, uint64_t got)
-{
-    checks++;
-    if (want != got && failures++ < 20)
-        fprintf(stderr, "op %ld: %s: %s gives 0x%" PRIx64 ", the C driver 0x%" PRIx64 "\n", op, what, side, got,
-                want);
-}
-
-static uint64_t call(Side *s, const LFn *f, const uint64_t *args)
-{
-    if (!s->in)
-        return jit_call(s->jit, f, args);
-    uint64_t r = linterp_call(s->in, f, args);
-    if (linterp_error(s->in)) {
-        fprintf(stderr, "interp: %s: %s\n", f->name, linterp_error(s->in));
-        failures++;
-        linterp_clear_error(s->in);
-    }
-    return r;
-}
 
 static void compare_state(long op, vrs_hosted *c, Side *sides, int n)
 {
@@ -168,28 +123,11 @@ int main(int argc, char **argv)
     Side sides[2];
     int nsides = 0;
     for (int k = 0; k < 2; k++) {
-        Side *s = &sides[nsides];
-        memset(s, 0, sizeof *s);
-        s->name = k ? "the JIT" : "the interpreter";
-        if (k == 1 && !jit_available()) {
-            printf("engines_any: no libgccjit in this build: the JIT is not compared\n");
-            continue;
-        }
-        s->h = vrs_hosted_new(MEM);
-        s->mem.base = vrs_hosted_ptr(s->h, 0, MEM);
-        s->mem.size = MEM;
-        s->ctx[0] = (uint64_t)(uintptr_t)vrs_hosted_env(s->h);
-        if (k == 0) {
-            s->in = linterp_new(m, &s->mem);
-        } else {
-            const char *err = NULL;
-            s->jit = jit_compile(m, &s->mem, &err);
-            if (!s->jit) {
-                fprintf(stderr, "engines_any: jit_compile: %s\n", err);
-                return 1;
-            }
-        }
-        nsides++;
+        int r = side_open(&sides[nsides], k, m, MEM, "engines_any");
+        if (r < 0)
+            return 1;
+        if (r == 0)
+            nsides++;
     }
     vrs_hosted *all[3] = { ch, nsides > 0 ? sides[0].h : NULL, nsides > 1 ? sides[1].h : NULL };
     for (int p = 0; p < ru->params.len; p++) {
@@ -217,12 +155,12 @@ int main(int argc, char **argv)
         uint64_t want = (uint64_t)F(init)((F(ctx) *)cctx);
         for (int i = 0; i < nsides; i++) {
             uint64_t args[1] = { (uint64_t)(uintptr_t)sides[i].ctx };
-            expect(-1, "init", sides[i].name, want, call(&sides[i], root->init, args));
+            expect(-1, "init", sides[i].name, want, side_call(&sides[i], root->init, args));
         }
     }
     compare_state(-1, ch, sides, nsides);
 
-    long counts[4] = { 0 }, oks[4] = { 0 };
+    long counts[OP_KINDS] = { 0 }, oks[OP_KINDS] = { 0 };
     for (long op = 0; op < nops; op++) {
         int kind = (int)rnd(4);
         uint64_t npages = 1 + (rnd(4) ? rnd(4) : rnd(64));
@@ -237,56 +175,27 @@ int main(int argc, char **argv)
         if (rnd(40) == 0)
             va |= page >> 1;   /* misaligned now and then */
         counts[kind]++;
-        uint64_t cdone = 0, cpa = 0, cps = 0, want;
+        OpAnswer want = { 0 };
         F(flags_t) cf = 0;
         F(ctx) *cx = (F(ctx) *)cctx;
         switch (kind) {
-        case 0:
-            want = (uint64_t)F(map)(cx, va, size, flags, pa, &cdone);
+        case OP_MAP:
+            want.status = (uint64_t)F(map)(cx, va, size, flags, pa, &want.done);
             break;
-        case 1:
-            want = (uint64_t)F(unmap)(cx, va, size, &cdone);
+        case OP_UNMAP:
+            want.status = (uint64_t)F(unmap)(cx, va, size, &want.done);
             break;
-        case 2:
-            want = (uint64_t)F(protect)(cx, va, size, flags, &cdone);
+        case OP_PROTECT:
+            want.status = (uint64_t)F(protect)(cx, va, size, flags, &want.done);
             break;
         default:
-            want = (uint64_t)F(resolve)(cx, va, &cpa, &cf, &cps);
+            want.status = (uint64_t)F(resolve)(cx, va, &want.pa, &cf, &want.psz);
+            want.flags = cf;
             break;
         }
-        oks[kind] += want == 0;
-        for (int i = 0; i < nsides; i++) {
-            Side *s = &sides[i];
-            uint64_t done = 0, p = 0, f = 0, ps = 0, got;
-            uint64_t cp = (uint64_t)(uintptr_t)s->ctx, dp = (uint64_t)(uintptr_t)&done;
-            if (kind == 0) {
-                uint64_t args[6] = { cp, va, size, flags, pa, dp };
-                got = call(s, root->map, args);
-            } else if (kind == 1) {
-                uint64_t args[4] = { cp, va, size, dp };
-                got = call(s, root->unmap, args);
-            } else if (kind == 2) {
-                uint64_t args[5] = { cp, va, size, flags, dp };
-                got = call(s, root->protect, args);
-            } else {
-                uint64_t args[5] = { cp, va, (uint64_t)(uintptr_t)&p, (uint64_t)(uintptr_t)&f,
-                                     (uint64_t)(uintptr_t)&ps };
-                got = call(s, root->resolve, args);
-                uint64_t trace[LTRACE_LEVEL0 + 16 * LTRACE_PER] = { 0 };
-                uint64_t wargs[3] = { cp, va, (uint64_t)(uintptr_t)trace };
-                expect(op, "walk status", s->name, want, call(s, root->walk, wargs));
-                if (want == 0) {
-                    expect(op, "resolve pa", s->name, cpa, p);
-                    expect(op, "resolve flags", s->name, cf, f);
-                    expect(op, "resolve page size", s->name, cps, ps);
-                    expect(op, "walk pa", s->name, cpa, trace[LTRACE_PA]);
-                    expect(op, "walk flags", s->name, cf, trace[LTRACE_FLAGS]);
-                }
-            }
-            expect(op, "status", s->name, want, got);
-            if (kind < 3)
-                expect(op, "done", s->name, cdone, done);
-        }
+        oks[kind] += want.status == LIR_OK;
+        for (int i = 0; i < nsides; i++)
+            side_op(op, &sides[i], root, kind, va, size, flags, pa, &want);
         if (op % 250 == 249)
             compare_state(op, ch, sides, nsides);
     }
@@ -296,14 +205,10 @@ int main(int argc, char **argv)
            "resolve %ld/%ld\n",
            STR(PFX), nops, nsides > 1 ? ", JIT" : "", oks[0], counts[0], oks[1], counts[1], oks[2], counts[2], oks[3],
            counts[3]);
+    require_successes("engines_any", oks);
     printf("%ld passed, %ld failed\n", checks - failures, failures);
-    for (int i = 0; i < nsides; i++) {
-        if (sides[i].in)
-            linterp_free(sides[i].in);
-        if (sides[i].jit)
-            jit_free(sides[i].jit);
-        vrs_hosted_free(sides[i].h);
-    }
+    for (int i = 0; i < nsides; i++)
+        side_close(&sides[i]);
     vrs_hosted_free(ch);
     diag_fini(&d);
     arena_free(&a);

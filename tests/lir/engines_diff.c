@@ -25,63 +25,11 @@
 #include "lir.h"
 #include "pipeline.h"
 #include "vrs_hosted.h"
+#include "engine_side.h"
 
 #define MEM (UINT64_C(64) << 20)
 
-typedef struct Side {
-    const char *name;
-    vrs_hosted *h;
-    EngineMem   mem;
-    uint64_t    ctx[16];
-    LInterp    *in;
-    Jit        *jit;
-} Side;
-
 static const LRoot *root;
-static long failures, checks;
-
-static uint64_t rng = 0x9e3779b97f4a7c15u;
-
-static uint64_t rnd64(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static uint64_t rnd(uint64_t n)
-{
-    return n ? rnd64() % n : 0;
-}
-
-static uint64_t call(Side *s, const LFn *f, const uint64_t *args)
-{
-    if (s->in) {
-        uint64_t r = linterp_call(s->in, f, args);
-        if (linterp_error(s->in)) {
-            fprintf(stderr, "interp: %s: %s\n", f->name, linterp_error(s->in));
-            failures++;
-            linterp_clear_error(s->in);
-        }
-        return r;
-    }
-    return jit_call(s->jit, f, args);
-}
-
-static void fail(long op, const char *what, const char *side, uint64_t want, uint64_t got)
-{
-    if (failures++ < 20)
-        fprintf(stderr, "op %ld: %s: %s gives 0x%" PRIx64 ", the C driver 0x%" PRIx64 "\n", op, what, side,
-                got, want);
-}
-
-static void expect(long op, const char *what, const Side *s, uint64_t want, uint64_t got)
-{
-    checks++;
-    if (want != got)
-        fail(op, what, s->name, want, got);
-}
 
 static void compare_memory(long op, vrs_hosted *c, Side *sides, int n)
 {
@@ -95,12 +43,13 @@ static void compare_memory(long op, vrs_hosted *c, Side *sides, int n)
             uint64_t at = 0;
             while (cm[at] == sm[at])
                 at++;
-            fail(op, "memory byte", sides[i].name, cm[at], sm[at]);
-            fprintf(stderr, "  (first difference at pa 0x%" PRIx64 ")\n", at);
+            if (failures++ < 20)
+                fprintf(stderr, "op %ld: %s: memory differs from the C driver's first at pa 0x%" PRIx64 "\n", op,
+                        sides[i].name, at);
         }
-        expect(op, "live tables", &sides[i], cs.live_tables, ss.live_tables);
-        expect(op, "tlb invalidations", &sides[i], cs.tlb_invalidations, ss.tlb_invalidations);
-        expect(op, "memory faults", &sides[i], 0, sides[i].mem.faults);
+        expect(op, "live tables", sides[i].name, cs.live_tables, ss.live_tables);
+        expect(op, "tlb invalidations", sides[i].name, cs.tlb_invalidations, ss.tlb_invalidations);
+        expect(op, "memory faults", sides[i].name, 0, sides[i].mem.faults);
     }
 }
 
@@ -163,40 +112,21 @@ int main(int argc, char **argv)
     Side sides[2];
     int nsides = 0;
     for (int k = 0; k < 2; k++) {
-        Side *s = &sides[nsides];
-        memset(s, 0, sizeof *s);
-        s->name = k ? "the JIT" : "the interpreter";
-        s->h = vrs_hosted_new(MEM);
-        s->mem.base = vrs_hosted_ptr(s->h, 0, MEM);
-        s->mem.size = MEM;
-        s->ctx[0] = (uint64_t)(uintptr_t)vrs_hosted_env(s->h);
-        if (k == 0) {
-            s->in = linterp_new(m, &s->mem);
-        } else {
-            const char *err = NULL;
-            if (!jit_available()) {
-                printf("engines_diff: no libgccjit in this build: the JIT is not compared\n");
-                vrs_hosted_free(s->h);
-                continue;
-            }
-            s->jit = jit_compile(m, &s->mem, &err);
-            if (!s->jit) {
-                fprintf(stderr, "engines_diff: jit_compile: %s\n", err);
-                return 1;
-            }
-            printf("engines_diff: JIT compile of %d functions: %.1f ms\n", m->fns.len, jit_compile_ms(s->jit));
-        }
-        nsides++;
+        int r = side_open(&sides[nsides], k, m, MEM, "engines_diff");
+        if (r < 0)
+            return 1;
+        if (r == 0)
+            nsides++;
     }
 
     drv_status cs = DRV(init)(&cctx);
     for (int i = 0; i < nsides; i++) {
         uint64_t args[1] = { (uint64_t)(uintptr_t)sides[i].ctx };
-        expect(-1, "init", &sides[i], (uint64_t)cs, call(&sides[i], root->init, args));
+        expect(-1, "init", sides[i].name, (uint64_t)cs, side_call(&sides[i], root->init, args));
     }
     compare_memory(-1, ch, sides, nsides);
 
-    long counts[4] = { 0 };
+    long counts[OP_KINDS] = { 0 }, oks[OP_KINDS] = { 0 };
     for (long op = 0; op < nops; op++) {
         int kind = (int)rnd(4);
         uint64_t va = rand_va(), size = rand_size(), flags = rand_flags();
@@ -206,66 +136,27 @@ int main(int argc, char **argv)
         if (rnd(50) == 0)  /* a bad argument now and then */
             va |= 0x800;
         counts[kind]++;
-        uint64_t cdone = 0, done = 0, cpa = 0, cfl = 0, cps = 0, p = 0, f = 0, ps = 0;
-        uint64_t want = 0;
+        OpAnswer want = { 0 };
         switch (kind) {
-        case 0:
-            want = (uint64_t)DRV(map)(&cctx, va, size, flags, pa, &cdone);
+        case OP_MAP:
+            want.status = (uint64_t)DRV(map)(&cctx, va, size, flags, pa, &want.done);
             break;
-        case 1:
-            want = (uint64_t)DRV(unmap)(&cctx, va, size, &cdone);
+        case OP_UNMAP:
+            want.status = (uint64_t)DRV(unmap)(&cctx, va, size, &want.done);
             break;
-        case 2:
-            want = (uint64_t)DRV(protect)(&cctx, va, size, flags, &cdone);
+        case OP_PROTECT:
+            want.status = (uint64_t)DRV(protect)(&cctx, va, size, flags, &want.done);
             break;
         default: {
             drv_flags_t cf = 0;
-            want = (uint64_t)DRV(resolve)(&cctx, va, &cpa, &cf, &cps);
-            cfl = cf;
+            want.status = (uint64_t)DRV(resolve)(&cctx, va, &want.pa, &cf, &want.psz);
+            want.flags = cf;
             break;
         }
         }
-        for (int i = 0; i < nsides; i++) {
-            Side *s = &sides[i];
-            uint64_t ctxp = (uint64_t)(uintptr_t)s->ctx, dp = (uint64_t)(uintptr_t)&done;
-            uint64_t got;
-            done = p = f = ps = 0;
-            if (kind == 0) {
-                uint64_t args[6] = { ctxp, va, size, flags, pa, dp };
-                got = call(s, root->map, args);
-            } else if (kind == 1) {
-                uint64_t args[4] = { ctxp, va, size, dp };
-                got = call(s, root->unmap, args);
-            } else if (kind == 2) {
-                uint64_t args[5] = { ctxp, va, size, flags, dp };
-                got = call(s, root->protect, args);
-            } else {
-                uint64_t args[5] = { ctxp, va, (uint64_t)(uintptr_t)&p, (uint64_t)(uintptr_t)&f,
-                                     (uint64_t)(uintptr_t)&ps };
-                got = call(s, root->resolve, args);
-                /* the traced walk reaches the same answer */
-                uint64_t trace[LTRACE_LEVEL0 + 16 * LTRACE_PER] = { 0 };
-                uint64_t wargs[3] = { ctxp, va, (uint64_t)(uintptr_t)trace };
-                expect(op, "walk status", s, want, call(s, root->walk, wargs));
-                if (want == 0) {
-                    expect(op, "walk pa", s, cpa, trace[LTRACE_PA]);
-                    expect(op, "walk flags", s, cfl, trace[LTRACE_FLAGS]);
-                    expect(op, "walk page size", s, cps, trace[LTRACE_PSZ]);
-                }
-                checks++;
-                if (trace[LTRACE_LEVELS] == 0 && want != 1)
-                    fail(op, "walk levels", s->name, 1, 0);
-            }
-            static const char *const what[] = { "map status", "unmap status", "protect status", "resolve status" };
-            expect(op, what[kind], s, want, got);
-            if (kind < 3) {
-                expect(op, "done", s, cdone, done);
-            } else if (want == 0) {
-                expect(op, "resolve pa", s, cpa, p);
-                expect(op, "resolve flags", s, cfl, f);
-                expect(op, "resolve page size", s, cps, ps);
-            }
-        }
+        oks[kind] += want.status == LIR_OK;
+        for (int i = 0; i < nsides; i++)
+            side_op(op, &sides[i], root, kind, va, size, flags, pa, &want);
         if (op % 500 == 499)
             compare_memory(op, ch, sides, nsides);
     }
@@ -275,21 +166,17 @@ int main(int argc, char **argv)
     DRV(fini)(&cctx);
     for (int i = 0; i < nsides; i++) {
         uint64_t args[1] = { (uint64_t)(uintptr_t)sides[i].ctx };
-        call(&sides[i], root->fini, args);
+        side_call(&sides[i], root->fini, args);
     }
     compare_memory(nops + 1, ch, sides, nsides);
-    expect(nops + 1, "live tables after fini", &sides[0], 0, vrs_hosted_get_stats(ch).live_tables);
+    expect(nops + 1, "live tables after fini", "the C driver", 0, vrs_hosted_get_stats(ch).live_tables);
 
     printf("engines_diff %s: %ld ops (%ld map, %ld unmap, %ld protect, %ld resolve) on C, interpreter%s\n",
            ARCH_NAME, nops, counts[0], counts[1], counts[2], counts[3], nsides > 1 ? ", JIT" : "");
+    require_successes("engines_diff", oks);
     printf("%ld passed, %ld failed\n", checks - failures, failures);
-    for (int i = 0; i < nsides; i++) {
-        if (sides[i].in)
-            linterp_free(sides[i].in);
-        if (sides[i].jit)
-            jit_free(sides[i].jit);
-        vrs_hosted_free(sides[i].h);
-    }
+    for (int i = 0; i < nsides; i++)
+        side_close(&sides[i]);
     vrs_hosted_free(ch);
     diag_fini(&d);
     arena_free(&a);
