@@ -206,6 +206,8 @@ struct LFn {
     const char *comment;     /* printed above it; may be NULL */
     int         id;          /* index in the module */
     const IrUnit *unit;      /* the segment it belongs to (per-unit code) */
+    bool        hot;         /* small and on every walk: a C backend
+                              * should inline it into its callers */
 };
 
 /* A root's range driver. */
@@ -243,6 +245,7 @@ typedef struct LUnitFns {
     LRec *state;
     LFn  *decode;            /* NULL unless the state reads from one field */
     LFn  *load, *init, *valid, *translate, *matchflags, *flags, *resolve;
+    LFn  *vtranslate;        /* valid() && translate(), for walks */
     LFn  *ok[SYN_COUNT], *do_[SYN_COUNT], *op[SYN_COUNT];
 } LUnitFns;
 

@@ -159,7 +159,7 @@ typedef struct Drv {
     bool           root_cache;  /* the context caches the root register */
     const SField  *root_field;  /* that register */
     LFn           *tlb, *flush, *prealloc, *release, *range_ok;
-    LFn           *fast[4];     /* map, unmap, protect, resolve (NULL: none) */
+    LFn           *fast[3];     /* map, unmap, protect (NULL: none) */
     LRoot         *lr;
 } Drv;
 
@@ -253,6 +253,10 @@ static void declare_walk(Drv *d, const IrUnit *x)
     lir_param(m, w->rresolve, "pa", lt_ptr(LK_U64));
     lir_param(m, w->rresolve, "flags", lt_ptr(LK_FLAGS));
     lir_param(m, w->rresolve, "psz", lt_ptr(LK_U64));
+    if (x == d->root && d->root_cache) {
+        lir_param(m, w->rresolve, "root_cached", lt(LK_U64));
+        lir_param(m, w->rresolve, "root_raw", lt(LK_U64));
+    }
     if (x->kind == IR_TABLE && table_freed(d, x)) {
         w->empty = dfn(d, x, "empty", LK_BOOL);
         lir_param(m, w->empty, "env", lt(LK_ENV));
@@ -397,6 +401,17 @@ static LExpr *u_translate(Drv *d, const IrUnit *v, LExpr *st, LExpr *const *ps, 
     arg(&a, va);
     arg(&a, pa);
     return call(d, ufns(d, v)->translate, &a);
+}
+
+/* valid(st) && translate(st, va, pa) */
+static LExpr *u_vtranslate(Drv *d, const IrUnit *v, LExpr *st, LExpr *const *ps, LExpr *va, LExpr *pa)
+{
+    Args a = { .n = 0 };
+    arg(&a, st);
+    argv_(&a, ps, v->params.len);
+    arg(&a, va);
+    arg(&a, pa);
+    return call(d, ufns(d, v)->vtranslate, &a);
 }
 
 static LExpr *u_matchflags(Drv *d, const IrUnit *v, LExpr *st, LExpr *const *ps, LExpr *flgs)
@@ -682,7 +697,7 @@ static void classify(Drv *d, LB *b, const IrUnit *x, Ent *e, int tx, int off, LE
         else
             lb_expr(b, u_load(d, V, env, e->ps, st));
         lb_if(b, land(d, eq(d, LV(b, e->kind), num(d, K_EMPTY)),
-                      land(d, u_valid(d, V, st, e->ps), u_translate(d, V, st, e->ps, LV(b, off), lx_addr(m, LV(b, e->tpa))))));
+                      u_vtranslate(d, V, st, e->ps, LV(b, off), lx_addr(m, LV(b, e->tpa)))));
         lb_set(b, e->kind, lx_numk(m, V->child ? K_TABLE : K_LEAF, LK_INT));
         lb_set(b, e->v, lx_numk(m, (uint64_t)i, LK_INT));
         if (V->child)
@@ -1008,7 +1023,10 @@ static void entry_resolve(Drv *d, const IrUnit *x)
     int raw = -1;
     if (shared_read(d, x, NULL)) {
         raw = lir_local(m, f, "raw", lt(LK_U64));
-        lb_set(&b, raw, raw_read(d, &b, x, LV(&b, env), ps, -1));
+        LExpr *r = raw_read(d, &b, x, LV(&b, env), ps, -1);
+        if (x == d->root && d->root_cache)   /* the context's copy of the root register */
+            r = lx_ite(m, LV(&b, psz + 1), LV(&b, psz + 2), r);
+        lb_set(&b, raw, r);
     }
     for (int i = 0; i < nv; i++) {
         const IrUnit *V = vs[i];
@@ -1019,7 +1037,7 @@ static void entry_resolve(Drv *d, const IrUnit *x)
             lb_expr(&b, u_decode(d, V, LV(&b, raw), sp));
         else
             lb_expr(&b, u_load(d, V, LV(&b, env), ps, sp));
-        lb_if(&b, land(d, u_valid(d, V, sp, ps), u_translate(d, V, sp, ps, LV(&b, off), lx_addr(m, LV(&b, t)))));
+        lb_if(&b, u_vtranslate(d, V, sp, ps, LV(&b, off), lx_addr(m, LV(&b, t))));
         if (V->child) {
             Walk *wc = walk_of(d, V->child);
             LExpr *rest[4] = { LV(&b, off), LV(&b, pa), LV(&b, fl), LV(&b, psz) };
@@ -1119,7 +1137,7 @@ static bool build_chain(const IrUnit *r, unsigned minp, Chain *ch)
     return false;
 }
 
-enum { OP_FMAP, OP_FUNMAP, OP_FPROTECT, OP_FRESOLVE };
+enum { OP_FMAP, OP_FUNMAP, OP_FPROTECT };
 
 /* A fast path's walk state: per level the entry's params; `off` is the
  * offset inside the current entry. */
@@ -1128,10 +1146,9 @@ typedef struct Fast {
     LExpr **ek[16];     /* entry k's params */
 } Fast;
 
-/* Descend from the root to the last entry. `op` decides what a table
- * variant that is not there means: RETRY, or (resolve) the general walk of
- * that entry, which finds a large page or nothing. */
-static void fast_descend(Drv *d, LB *b, const Chain *ch, Fast *fs, int op, LExpr **rootps, int out)
+/* Descend from the root to the last entry; a table variant that is not
+ * there means RETRY: the general path decides. */
+static void fast_descend(Drv *d, LB *b, const Chain *ch, Fast *fs, int op, LExpr **rootps)
 {
     LModule *m = d->m;
     LFn *f = b->fn;
@@ -1162,20 +1179,8 @@ static void fast_descend(Drv *d, LB *b, const Chain *ch, Fast *fs, int op, LExpr
             lb_expr(b, u_decode(d, tv, raw_read(d, b, x, env, fs->ek[k], tx), sp));
         else
             lb_expr(b, u_load(d, tv, env, fs->ek[k], sp));
-        lb_if(b, lor(d, lx_not(m, u_valid(d, tv, sp, fs->ek[k])),
-                     lx_not(m, u_translate(d, tv, sp, fs->ek[k], LV(b, fs->off), lx_addr(m, LV(b, next))))));
-        if (op == OP_FRESOLVE) {
-            lb_comment(b, "a large page, or nothing");
-            Args a = { .n = 0 };
-            arg(&a, env);
-            argv_(&a, fs->ek[k], x->params.len);
-            arg(&a, LV(b, fs->off));
-            for (int q = 0; q < 3; q++)
-                arg(&a, LV(b, out + q));
-            lb_ret(b, call(d, walk_of(d, x)->rresolve, &a));
-        } else {
-            lb_ret(b, status(d, LIR_RETRY));
-        }
+        lb_if(b, lx_not(m, u_vtranslate(d, tv, sp, fs->ek[k], LV(b, fs->off), lx_addr(m, LV(b, next)))));
+        lb_ret(b, status(d, LIR_RETRY));
         lb_end(b);
         if (op == OP_FMAP || op == OP_FPROTECT) {
             lb_comment(b, "rights to widen");
@@ -1194,15 +1199,9 @@ static LFn *fast_fn(Drv *d, const char *what, int op, int *va_slot)
     int ps[64];
     uparams(d, f, d->root, ps);
     *va_slot = lir_param(m, f, "va", lt(LK_U64));
-    if (op == OP_FRESOLVE) {
-        lir_param(m, f, "pa", lt_ptr(LK_U64));
-        lir_param(m, f, "flags", lt_ptr(LK_FLAGS));
-        lir_param(m, f, "psz", lt_ptr(LK_U64));
-    } else {
-        lir_param(m, f, "flgs", lt(LK_FLAGS));
-        if (op == OP_FMAP)
-            lir_param(m, f, "pa", lt(LK_U64));
-    }
+    lir_param(m, f, "flgs", lt(LK_FLAGS));
+    if (op == OP_FMAP)
+        lir_param(m, f, "pa", lt(LK_U64));
     return f;
 }
 
@@ -1217,11 +1216,11 @@ static void fast_paths(Drv *d, unsigned minp)
     uint64_t S = (uint64_t)1 << minp;
     const IrUnit *lt_ = ch.table[k];
     int np = d->root->params.len;
-    const char *names[4] = { "map", "unmap", "protect", "resolve" };
-    for (int op = 0; op < 4; op++) {
+    const char *names[3] = { "map", "unmap", "protect" };
+    for (int op = 0; op < 3; op++) {
         int va;
         LFn *f = fast_fn(d, names[op], op, &va);
-        f->comment = op == OP_FRESOLVE ? "resolve: the same straight walk" : arena_printf(d->a, "one page: %s", names[op]);
+        f->comment = arena_printf(d->a, "one page: %s", names[op]);
         LB b;
         lb_begin(&b, m, f);
         int tx = 0, flgs = va + 1, pa = va + 2;
@@ -1229,25 +1228,13 @@ static void fast_paths(Drv *d, unsigned minp)
         Fast fs = { 0 };
         fs.off = lir_local(m, f, "off", lt(LK_U64));
         lb_set(&b, fs.off, LV(&b, va));
-        fast_descend(d, &b, &ch, &fs, op, pexprs(&b, d->root, 1), va + 1);
+        fast_descend(d, &b, &ch, &fs, op, pexprs(&b, d->root, 1));
         LExpr **ek = fs.ek[k];
-        if (op == OP_FRESOLVE) {
-            Args a = { .n = 0 };
-            arg(&a, env);
-            argv_(&a, ek, X->params.len);
-            arg(&a, LV(&b, fs.off));
-            for (int q = 0; q < 3; q++)
-                arg(&a, LV(&b, va + 1 + q));
-            lb_ret(&b, call(d, walk_of(d, X)->rresolve, &a));
-            lir_place(m, f);
-            d->fast[op] = f;
-            continue;
-        }
         int st = lir_local(m, f, "st", lt_rec(ufns(d, L)->state));
         int cur = lir_local(m, f, "cur", lt(LK_U64));
         LExpr *sp = lx_addr(m, LV(&b, st));
         lb_expr(&b, u_load(d, L, env, ek, sp));
-        LExpr *mapped = land(d, u_valid(d, L, sp, ek), u_translate(d, L, sp, ek, LV(&b, fs.off), lx_addr(m, LV(&b, cur))));
+        LExpr *mapped = u_vtranslate(d, L, sp, ek, LV(&b, fs.off), lx_addr(m, LV(&b, cur)));
         if (op == OP_FMAP) {
             lb_if(&b, mapped);
             lb_ret(&b, lx_ite(m, land(d, eq(d, LV(&b, cur), LV(&b, pa)), u_matchflags(d, L, sp, ek, LV(&b, flgs))),
@@ -1528,7 +1515,7 @@ static void rwalk_entry(Drv *d, const IrUnit *x, int level, LFn *f)
             lb_expr(&b, u_decode(d, V, LV(&b, raw), sp));
         else
             lb_expr(&b, u_load(d, V, LV(&b, env), ps, sp));
-        lb_if(&b, land(d, u_valid(d, V, sp, ps), u_translate(d, V, sp, ps, LV(&b, off), lx_addr(m, LV(&b, t)))));
+        lb_if(&b, u_vtranslate(d, V, sp, ps, LV(&b, off), lx_addr(m, LV(&b, t))));
         lb_assign(&b, lx_field(m, T, tr(level, LTRACE_UNIT)), num(d, (uint64_t)unit_id(d, V)));
         lb_assign(&b, lx_field(m, T, tr(level, LTRACE_OK)), num(d, 1));
         lb_assign(&b, lx_field(m, T, tr(level, LTRACE_OUT)), LV(&b, t));
@@ -1763,25 +1750,20 @@ static void root_api(Drv *d)
         if (space)
             ret_if(&b, lx_bin(m, OP_GE, LV(&b, va), num(d, space)), status(d, LIR_EINVAL));
         LExpr **cps = ctx_params(d, &b, ctx);
+        /* the general walk: a straight fast path, as map has, was no
+         * faster (bench/driver_bench.sh) and doubled the JIT's work */
         Args a = { .n = 0 };
-        if (d->fast[OP_FRESOLVE]) {
-            int tx = lir_local(m, f, "tx", lt_rec(d->tx));
-            ((LSlot *)f->slots.items[tx])->noinit = true;
-            tx_init(d, &b, tx, ctx);
-            arg(&a, lx_addr(m, LV(&b, tx)));
-            argv_(&a, cps, r->params.len);
-            arg(&a, LV(&b, va));
-            lb_set(&b, s, (arg(&a, lx_addr(m, LV(&b, p))), arg(&a, lx_addr(m, LV(&b, fl))), arg(&a, lx_addr(m, LV(&b, ps))),
-                           call(d, d->fast[OP_FRESOLVE], &a)));
-        } else {
-            arg(&a, lx_field(m, LV(&b, ctx), d->ctx_env));
-            argv_(&a, cps, r->params.len);
-            arg(&a, LV(&b, va));
-            arg(&a, lx_addr(m, LV(&b, p)));
-            arg(&a, lx_addr(m, LV(&b, fl)));
-            arg(&a, lx_addr(m, LV(&b, ps)));
-            lb_set(&b, s, call(d, wr->rresolve, &a));
+        arg(&a, lx_field(m, LV(&b, ctx), d->ctx_env));
+        argv_(&a, cps, r->params.len);
+        arg(&a, LV(&b, va));
+        arg(&a, lx_addr(m, LV(&b, p)));
+        arg(&a, lx_addr(m, LV(&b, fl)));
+        arg(&a, lx_addr(m, LV(&b, ps)));
+        if (d->root_cache) {
+            arg(&a, lx_field(m, LV(&b, ctx), d->ctx_cached));
+            arg(&a, lx_field(m, LV(&b, ctx), d->ctx_raw));
         }
+        lb_set(&b, s, call(d, wr->rresolve, &a));
         lb_if(&b, eq(d, LV(&b, s), status(d, LIR_OK)));
         set_out(d, &b, pa, LV(&b, p));
         set_out(d, &b, flags, LV(&b, fl));
@@ -1838,7 +1820,7 @@ static void root_api(Drv *d)
                              lx_numk(m, 0, LK_PTR), NULL));
         LExpr *sp = lx_addr(m, LV(&b, st));
         lb_expr(&b, u_load(d, rt, env, cps, sp));
-        lb_if(&b, land(d, u_valid(d, rt, sp, cps), u_translate(d, rt, sp, cps, num(d, 0), lx_addr(m, LV(&b, t)))));
+        lb_if(&b, u_vtranslate(d, rt, sp, cps, num(d, 0), lx_addr(m, LV(&b, t))));
         lb_expr(&b, lx_env(m, LENV_FREE_TABLE, 0, 0, env, LV(&b, t), num(d, C->table_bytes), NULL));
         lb_end(&b);
         lir_place(m, f);
@@ -1947,7 +1929,7 @@ static void seg_root_api(Drv *d)
     if (space)
         ret_if(&b, lx_bin(m, OP_GE, LV(&b, va), num(d, space)), status(d, LIR_EINVAL));
     lb_expr(&b, u_load(d, r, env, ps, sp));
-    ret_if(&b, lx_not(m, land(d, u_valid(d, r, sp, ps), u_translate(d, r, sp, ps, LV(&b, va), lx_addr(m, LV(&b, t))))),
+    ret_if(&b, lx_not(m, u_vtranslate(d, r, sp, ps, LV(&b, va), lx_addr(m, LV(&b, t)))),
            status(d, LIR_ENOENT));
     set_out(d, &b, pa, LV(&b, t));
     set_out(d, &b, flags, u_flags(d, r, sp));

@@ -254,7 +254,8 @@ static LSxEnv sxenv(U *x, LB *b, LExpr *st, const int *ps)
 static LFn *fn_bool(U *x, const char *what, const Sx *pred, bool with_flags)
 {
     LModule *m = x->m;
-    LFn *f = fn(x, what, lt(LK_BOOL), LINK_EXPORT, x->u->loc);
+    LFn *f = fn(x, what, lt(LK_BOOL), LINK_HEADER, x->u->loc);
+    f->hot = true;
     int st = lir_param(m, f, "st", lt_prec(x->fns->state));
     ((LSlot *)f->slots.items[st])->cnst = true;
     int ps[64];
@@ -270,11 +271,28 @@ static LFn *fn_bool(U *x, const char *what, const Sx *pred, bool with_flags)
     return f;
 }
 
-static void fn_translate(U *x)
+/* Whether x is one of the conjuncts of c (a && b && ...). */
+static bool conjunct_of(const Sx *c, const Sx *x)
+{
+    if (!c)
+        return false;
+    if (c->kind == SX_BIN && c->op == OP_LAND)
+        return conjunct_of(c->a, x) || conjunct_of(c->b, x);
+    return sx_equal(c, x);
+}
+
+/* translate(st, params, va, pa*) -> bool: translate's requires, then the
+ * value. With `valid`, vtranslate: valid() first, then only the requires
+ * valid does not already state (x86: present and the page-size bit are
+ * both), so a walk tests each bit once. */
+static LFn *fn_translate(U *x, bool valid)
 {
     LModule *m = x->m;
     const IrUnit *u = x->u;
-    LFn *f = fn(x, "translate", lt(LK_BOOL), LINK_EXPORT, u->loc);
+    LFn *f = fn(x, valid ? "vtranslate" : "translate", lt(LK_BOOL), valid ? LINK_INTERNAL : LINK_HEADER, u->loc);
+    f->hot = true;
+    if (valid)
+        f->comment = "valid() && translate(), each condition once";
     int st = lir_param(m, f, "st", lt_prec(x->fns->state));
     ((LSlot *)f->slots.items[st])->cnst = true;
     int ps[64];
@@ -285,7 +303,14 @@ static void fn_translate(U *x)
     lb_begin(&b, m, f);
     LSxEnv e = sxenv(x, &b, LV(&b, st), ps);
     e.var = LV(&b, va);
+    if (valid && u->valid) {
+        lb_if(&b, lx_not(m, lir_from_sx(m, u->valid, &e)));
+        lb_ret(&b, lx_numk(m, 0, LK_BOOL));
+        lb_end(&b);
+    }
     VEC_FOREACH(const Sx *, p, u->pre) {
+        if (valid && conjunct_of(u->valid, p))
+            continue;
         lb_if(&b, lx_not(m, lir_from_sx(m, p, &e)));
         lb_ret(&b, lx_numk(m, 0, LK_BOOL));
         lb_end(&b);
@@ -293,7 +318,7 @@ static void fn_translate(U *x)
     lb_assign(&b, lx_deref(m, LV(&b, pa)), lir_from_sx(m, u->translate, &e));
     lb_ret(&b, lx_numk(m, 1, LK_BOOL));
     lir_place(m, f);
-    x->fns->translate = f;
+    return f;
 }
 
 /* The state bit a flag decoder copies as it is (`s.f[k]`, `s.f[k] != 0`,
@@ -312,7 +337,8 @@ static const Sx *plain_bit(const Sx *d)
 static void fn_flags(U *x)
 {
     LModule *m = x->m;
-    LFn *f = fn(x, "flags", lt(LK_FLAGS), LINK_EXPORT, x->u->loc);
+    LFn *f = fn(x, "flags", lt(LK_FLAGS), LINK_HEADER, x->u->loc);
+    f->hot = true;
     int st = lir_param(m, f, "st", lt_prec(x->fns->state));
     ((LSlot *)f->slots.items[st])->cnst = true;
     int fl = lir_local(m, f, "f", lt(LK_FLAGS));
@@ -391,11 +417,9 @@ static void fn_resolve(U *x)
     args[n++] = lx_addr(m, LV(&b, st));
     for (int i = 0; i < x->u->params.len; i++)
         args[n++] = LV(&b, ps[i]);
-    LExpr *valid = lx_call(m, x->fns->valid, n, args);
     args[n++] = LV(&b, va);
     args[n++] = lx_addr(m, LV(&b, t));
-    LExpr *tr = lx_call(m, x->fns->translate, n, args);
-    lb_if(&b, lx_bin(m, OP_LOR, lx_not(m, valid), lx_not(m, tr)));
+    lb_if(&b, lx_not(m, lx_call(m, x->fns->vtranslate, n, args)));
     lb_ret(&b, lx_numk(m, 0, LK_BOOL));
     lb_end(&b);
     lb_assign(&b, lx_deref(m, LV(&b, pa)), LV(&b, t));
@@ -586,7 +610,8 @@ static void unit_fns(LModule *m, const IrUnit *u)
     fn_load(&x);
     fn_init(&x);
     x.fns->valid = fn_bool(&x, "valid", u->valid, false);
-    fn_translate(&x);
+    x.fns->translate = fn_translate(&x, false);
+    x.fns->vtranslate = fn_translate(&x, true);
     x.fns->matchflags = fn_bool(&x, "matchflags", u->matchflags, true);
     fn_flags(&x);
     fn_resolve(&x);
