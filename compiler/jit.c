@@ -42,8 +42,8 @@
  *   - jit_compile (the differential tests) compiles the whole module at
  *     -O2, every function exported, as before;
  *   - jit_compile_some and jit_add compile only the call-graph closure of
- *     the functions a caller names (`vrsc translate` needs resolve and
- *     walk, not map or init), at -O1 with gcc's IPA and points-to analyses
+ *     the functions a caller names (`vrsc translate` needs resolve, and
+ *     the traced walk for faults, not map or init), at -O1 with gcc's IPA and points-to analyses
  *     off (lean_flags). The functions named are exported; the rest are
  *     internal, so gcc inlines one called once and emits no copy of it. A
  *     MEM access is one small always-inlined function per width and
@@ -1333,6 +1333,26 @@ static const char *const lean_flags[] = {
     "-fno-ipa-reference-addressable", "-fno-ipa-profile",
 };
 
+/* VRSC_JIT_CFLAGS: more options for libgccjit's compiler, separated by
+ * blanks, after vrsc's own (so `-O0 -g` wins), for looking at what gcc
+ * makes of the LIR. An option gcc rejects makes the compile fail with
+ * libgccjit's error, as any other failure does. */
+static void user_flags(gcc_jit_context *ctx)
+{
+    const char *env = getenv("VRSC_JIT_CFLAGS");
+    char opt[256];
+    while (env && *env) {
+        size_t n = strcspn(env, " \t");
+        if (n > 0 && n < sizeof opt) {
+            memcpy(opt, env, n);
+            opt[n] = 0;
+            gcc_jit_context_add_command_line_option(ctx, opt);   /* libgccjit copies it */
+        }
+        env += n;
+        env += strspn(env, " \t");
+    }
+}
+
 static double now_ms(void)
 {
     struct timespec t;
@@ -1369,6 +1389,7 @@ static const char *compile_part(Jit *j, const bool *want, const bool *pub, JitCf
         gcc_jit_context_add_command_line_option(c.ctx, lean_flags[i]);
     /* the code calls nothing by name: no C library to link */
     gcc_jit_context_add_driver_option(c.ctx, "-nostdlib");
+    user_flags(c.ctx);
 
     make_types(&c, j->mem);
     int nfns = m->fns.len;

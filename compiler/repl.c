@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -694,6 +695,26 @@ static void run_stream(Repl *r, FILE *f)
     free(buf);
 }
 
+/* Ctrl-C at the prompt drops the line being typed, as in a shell; it
+ * does not end the session (Ctrl-D or `quit` does). */
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void catch_sigint(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;   /* no SA_RESTART: the read at the prompt returns */
+    sigaction(SIGINT, &sa, NULL);
+}
+
 #ifdef VRSC_HAVE_LIBEDIT
 static void run_tty(Repl *r, const char *history)
 {
@@ -701,8 +722,21 @@ static void run_tty(Repl *r, const char *history)
     stifle_history(1000);
     if (history)
         read_history(history);
+    catch_sigint();
     char *line;
-    while (!r->quit && (line = readline("vrs> ")) != NULL) {
+    while (!r->quit) {
+        interrupted = 0;
+        if (!(line = readline("vrs> "))) {
+            if (!interrupted)
+                break;   /* end of input */
+            fputs("^C\n", stdout);
+            continue;
+        }
+        if (interrupted) {   /* libedit handed back the line cut short */
+            free(line);
+            fputs("^C\n", stdout);
+            continue;
+        }
         r->line++;
         if (*line)
             add_history(line);
@@ -721,10 +755,18 @@ static void run_tty(Repl *r, const char *history)
     size_t len;
     bool too_long, nul;
     (void)history;
+    catch_sigint();
     while (buf && !r->quit) {
         fputs("vrs> ", stdout);
         fflush(stdout);
-        if (!session_getline(stdin, buf, MAX_LINE + 1, &len, &too_long, &nul))
+        interrupted = 0;
+        bool got = session_getline(stdin, buf, MAX_LINE + 1, &len, &too_long, &nul);
+        if (interrupted) {   /* the read stopped at Ctrl-C: drop the line */
+            clearerr(stdin);
+            fputs("^C\n", stdout);
+            continue;
+        }
+        if (!got)
             break;
         r->line++;
         if (too_long || nul)

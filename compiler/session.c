@@ -153,8 +153,10 @@ bool session_getline(FILE *f, char *buf, size_t cap, size_t *len, bool *too_long
 /* ---- the engine --------------------------------------------------------------------- */
 
 /* The JIT compiles what a session needs when it first needs it
- * (jit_compile_some, jit_add): start-up pays only for resolve and walk;
- * the first map, unmap or protect compiles the three mutators together. */
+ * (jit_compile_some, jit_add): start-up pays only for resolve, which
+ * `translate` runs for every address; the traced walk (`walk`, and the
+ * explanation of a fault) compiles on its first use, and the first map,
+ * unmap or protect compiles the three mutators together. */
 static bool jit_ready(Session *s, const LFn *f)
 {
     if (jit_native(s->jit, f))
@@ -294,8 +296,13 @@ void session_walk(Session *s, uint64_t va, SessWalk *w)
     memset(s->trace, 0, sizeof(uint64_t) * (size_t)nwords);
     faults_reset(s);
     s->error[0] = 0;
+    if (!s->nwalk && s->jit && jit_ready(s, s->root->walk))
+        s->nwalk = (SessWalkFn *)jit_native(s->jit, s->root->walk);
     if (s->nwalk) {
         w->status = s->nwalk(s->ctx, va, s->trace);
+    } else if (s->error[0]) {
+        w->fault = SF_ENGINE;
+        return;
     } else {
         uint64_t args[3] = { ptr(s->ctx), va, ptr(s->trace) };
         w->status = session_call(s, s->root->walk, args);
@@ -820,13 +827,11 @@ static bool start_engine(Session *s)
         if (!jit_available()) {
             fprintf(s->opt.err, "vrsc: this vrsc was built without libgccjit: using the interpreter\n");
             s->engine = ENGINE_INTERP;
-        } else if (!(s->jit = jit_compile_some(s->m, (LFn *const[]){ s->root->resolve, s->root->walk }, 2,
-                                                &s->mem, &err))) {
+        } else if (!(s->jit = jit_compile_some(s->m, (LFn *const[]){ s->root->resolve }, 1, &s->mem, &err))) {
             fprintf(s->opt.err, "vrsc: the JIT failed (%s): using the interpreter\n", err ? err : "?");
             s->engine = ENGINE_INTERP;
         } else {
             s->nresolve = (SessResolveFn *)jit_native(s->jit, s->root->resolve);
-            s->nwalk = (SessWalkFn *)jit_native(s->jit, s->root->walk);
         }
     }
     if (s->engine == ENGINE_INTERP)

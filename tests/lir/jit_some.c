@@ -15,7 +15,9 @@
  *   - NADDR random addresses (mapped, unmapped, non-canonical) resolve and
  *     walk alike through the interpreter, jit_call and the native code:
  *     status, pa, flags, page size, and every word of the walk's trace;
- *   - jit_add({map, unmap, protect, fini}) makes the mutators callable;
+ *   - jit_add({map, unmap, protect, fini}) fails with libgccjit's error
+ *     when gcc is handed an option it rejects (VRSC_JIT_CFLAGS), and the
+ *     Jit is as it was; then it makes the mutators callable;
  *     500 random changes through it and through the interpreter give the
  *     same statuses, `done` counts and, at the end, the same memory.
  * It prints the compile times. Usage: jit_some SPEC NADDR SEED; without
@@ -262,7 +264,7 @@ int main(int argc, char **argv)
            jit_compile_ms(jt.jit), m->fns.len);
     ResolveFn *nresolve = NULL;
     WalkFn *nwalk = NULL;
-    void *code = jit_native(jt.jit, root->resolve);
+    void *code = jit_native(jt.jit, root->resolve), *resolve_code = code;
     memcpy(&nresolve, &code, sizeof code);
     code = jit_native(jt.jit, root->walk);
     memcpy(&nwalk, &code, sizeof code);
@@ -323,9 +325,16 @@ int main(int argc, char **argv)
     CHECK(mapped > naddr / 4);   /* the table is not empty */
     CHECK(jt.mem.faults == 0);
 
-    /* the mutators, added */
+    /* the mutators, added: first with an option gcc rejects, so the real
+     * libgccjit fails (its error, and the Jit as it was), then for real */
     double before = jit_compile_ms(jt.jit);
     LFn *mut[4] = { root->map, root->unmap, root->protect, root->fini };
+    err = NULL;
+    setenv("VRSC_JIT_CFLAGS", "-fno-such-vrsc-option", 1);
+    CHECK(!jit_add(jt.jit, mut, 4, &err) && err && strstr(err, "libgccjit"));
+    unsetenv("VRSC_JIT_CFLAGS");
+    CHECK(jit_native(jt.jit, root->map) == NULL);
+    CHECK(jit_native(jt.jit, root->resolve) == resolve_code);
     err = NULL;
     if (!jit_add(jt.jit, mut, 4, &err)) {
         fprintf(stderr, "jit_some: jit_add: %s\n", err ? err : "(no message)");

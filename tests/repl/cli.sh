@@ -159,4 +159,41 @@ has "$tmp/err" "addresses in" "--stats"
 expect_status 0 "--image --at" translate "$spec" --engine=interp --image "$img" --at 0x1000 --root 0x101000 --va 0x1000
 has "$tmp/out" "0x1000: fault" "--image --at (the tables are not moved)"
 
+echo "jit and translate: a JIT that fails"
+# VRSC_JIT_CFLAGS hands options to libgccjit's compiler: one it rejects
+# makes the real libgccjit fail. vrsc says so, with libgccjit's error, and
+# answers with the interpreter. (Without libgccjit vrsc says that instead.)
+jit_fails() {
+    local desc=$1
+    shift
+    checks=$((checks + 1))
+    VRSC_JIT_CFLAGS="-fno-such-vrsc-option" "$vrsc" "$@" >"$tmp/out" 2>"$tmp/err" ||
+        { fail "$desc: status $?: $(cat "$tmp/err")"; return; }
+    grep -qE "^vrsc: (the JIT failed \(libgccjit: .+\)|this vrsc was built without libgccjit): using the interpreter$" \
+        "$tmp/err" || fail "$desc: no fallback message in: $(cat "$tmp/err")"
+}
+jit_fails "jit, the JIT failing" jit "$spec" --engine=jit --mem 16M -e 'map 0x1000 4K 0x2000; translate 0x1000; walk 0x1000; stats'
+has "$tmp/out" "0x1000 -> 0x2000 (4K page, no flags)" "jit, the JIT failing: translate"
+has "$tmp/out" "level 4: PtEntry [1]" "jit, the JIT failing: walk"
+has "$tmp/out" "engine: interp" "jit, the JIT failing: stats"
+jit_fails "translate, the JIT failing" translate "$spec" --engine=jit --image "$img" --root 0x100000 --va 0x1000 --va 0x5000
+has "$tmp/out" "0x1000 -> 0x2000 (4K page, no flags)" "translate, the JIT failing"
+has "$tmp/out" "0x5000: fault: not mapped at level 4" "translate, the JIT failing: a fault"
+
+echo "jit: Ctrl-C at the prompt"
+# Through a terminal (util-linux's script): Ctrl-C drops the line being
+# typed and the session goes on; the pauses let each part arrive on its own.
+if command -v script >/dev/null 2>&1; then
+    checks=$((checks + 1))
+    (printf 'map 0x1000 4K 0x2000\n'; sleep 1; printf 'transl\003'; sleep 1; printf 'translate 0x1000\n'
+     sleep 0.5; printf 'quit\n'; sleep 0.5) |
+        script -qec "$(printf '%q ' "$vrsc" jit "$spec" --engine=interp --mem 16M)" /dev/null >"$tmp/out" 2>&1 ||
+        fail "Ctrl-C: status $?: $(cat "$tmp/out")"
+    tr -d '\r' <"$tmp/out" >"$tmp/tty"
+    has "$tmp/tty" "vrs> ^C" "Ctrl-C: the prompt after it"
+    has "$tmp/tty" "0x1000 -> 0x2000 (4K page, no flags)" "Ctrl-C: the command after it"
+else
+    echo "  (no util-linux script: skipped)"
+fi
+
 lib_finish
