@@ -10,7 +10,7 @@ set(engines_any_specs
 if(VRSC_SANITIZE)
   set(engines_any_ops 2000)
 else()
-  set(engines_any_ops 20000)
+  set(engines_any_ops 100000)
 endif()
 foreach(s IN LISTS engines_any_specs)
   get_filename_component(n ${s} NAME)
