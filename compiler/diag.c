@@ -247,3 +247,12 @@ SrcFile *srcfile_read(Arena *a, const char *path, const char **err)
     free(buf);
     return f;
 }
+
+int diag_usage(const char *cmd, const char *fmt, const char *arg)
+{
+    const char *sp = cmd ? " " : "", *c = cmd ? cmd : "";
+    fprintf(stderr, "vrsc%s%s: ", sp, c);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'vrsc%s%s --help' for more information.\n", sp, c);
+    return 2;
+}

@@ -61,6 +61,11 @@ void diag_vreport(Diag *d, DiagLevel level, Loc loc, const char *fmt, va_list ap
 void diag_plain(Diag *d, DiagLevel level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A command-line usage error on stderr: "vrsc[ CMD]: " fmt (one %s: arg),
+ * then "Try 'vrsc[ CMD] --help' for more information.". CMD may be NULL.
+ * Returns 2, the usage-error exit status. */
+int diag_usage(const char *cmd, const char *fmt, const char *arg);
+
 /* Read a whole file into a SrcFile allocated in the arena. On failure,
  * returns NULL and sets *err to a strerror text. */
 SrcFile *srcfile_read(Arena *a, const char *path, const char **err);

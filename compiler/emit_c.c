@@ -817,13 +817,35 @@ static bool write_files(Diag *d, Arena *a, const char **paths, const EBuf **bufs
 }
 
 
+/* A block comment of text, its lines broken between words before 76
+ * columns. */
+static void comment_wrapped(EBuf *b, const char *text)
+{
+    eb_put(b, "\n/*");
+    int col = 2;
+    for (const char *p = text; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, " ");
+        if (!n)
+            break;
+        if (col > 3 && col + 1 + (int)n > 76) {
+            eb_put(b, "\n *");
+            col = 2;
+        }
+        eb_printf(b, " %.*s", (int)n, p);
+        col += 1 + (int)n;
+        p += n;
+    }
+    eb_put(b, " */\n");
+}
+
 static void aliases(Emit *e)
 {
     EBuf *h = &e->h;
     VEC_FOREACH(const IrUnit *, r, e->m->no_driver)
-        eb_printf(h, "\n/* No range driver for root %s: vrsc generates range drivers for roots\n"
-                     " * that are segments whose tables are memory-backed staticmaps of segments\n"
-                     " * or enums of segments (see docs/driver.md). */\n", r->name);
+        comment_wrapped(h, arena_printf(e->a, "No range driver for root %s (see docs/driver.md): %s.", r->name,
+                                        (const char *)e->m->no_driver_why.items[r_i]));
     if (e->m->roots.len != 1)
         return;
     const LRoot *r = e->m->roots.items[0];

@@ -236,33 +236,30 @@ static void where(Out *o, const SessLevel *l)
     }
 }
 
-/* "level K: UNIT [I] at PA, raw R" or its JSON keys, of the level the
- * fault names. */
-static void level_detail(Out *o, const Session *s, const SessWalk *w)
+/* The same as JSON members: level, unit, index, where, raw. */
+static void level_json(Out *o, int k, const char *name, const SessLevel *l)
 {
-    if (w->fault_level < 0)
-        return;
-    int k = w->fault_level;
-    const SessLevel *l = &w->lv[k];
-    const char *name = unit_name(s, l);
-    if (o->json) {
-        out_key(o, "level");
-        out_dec(o, (uint64_t)k);
-        out_key(o, "unit");
-        out_jstr(o, name);
-        out_key(o, "index");
-        if (l->index == UINT64_MAX)
-            out_str(o, "null");
-        else
-            out_dec(o, l->index);
-        where(o, l);
-        if (has_raw(l)) {
-            out_key(o, "raw");
-            out_jhex(o, l->raw);
-        }
-        return;
+    out_key(o, "level");
+    out_dec(o, (uint64_t)k);
+    out_key(o, "unit");
+    out_jstr(o, name);
+    out_key(o, "index");
+    if (l->index == UINT64_MAX)
+        out_str(o, "null");
+    else
+        out_dec(o, l->index);
+    where(o, l);
+    if (has_raw(l)) {
+        out_key(o, "raw");
+        out_jhex(o, l->raw);
     }
-    out_str(o, " at level ");
+}
+
+/* PREFIX K: UNIT [INDEX], where it lives, then RAW_SEP and the raw value:
+ * a level as text (walk, and the level of a fault). */
+static void level_text(Out *o, const char *prefix, int k, const char *name, const SessLevel *l, const char *raw_sep)
+{
+    out_str(o, prefix);
     out_dec(o, (uint64_t)k);
     out_str(o, ": ");
     out_str(o, name);
@@ -273,9 +270,24 @@ static void level_detail(Out *o, const Session *s, const SessWalk *w)
     }
     where(o, l);
     if (has_raw(l)) {
-        out_str(o, ", raw ");
+        out_str(o, raw_sep);
         out_hex(o, l->raw);
     }
+}
+
+/* "level K: UNIT [I] at PA, raw R" or its JSON keys, of the level the
+ * fault names. */
+static void level_detail(Out *o, const Session *s, const SessWalk *w)
+{
+    if (w->fault_level < 0)
+        return;
+    int k = w->fault_level;
+    const SessLevel *l = &w->lv[k];
+    const char *name = unit_name(s, l);
+    if (o->json)
+        level_json(o, k, name, l);
+    else
+        level_text(o, " at level ", k, name, l, ", raw ");
 }
 
 /* The fault-specific part of a fault line (after "fault"). */
@@ -533,20 +545,7 @@ void explain_walk(Out *o, Session *s, const SessWalk *w)
         const char *name = unit_name(s, l);
         if (o->json) {
             head(o, "walk", w->va, NULL);
-            out_key(o, "level");
-            out_dec(o, (uint64_t)k);
-            out_key(o, "unit");
-            out_jstr(o, name);
-            out_key(o, "index");
-            if (l->index == UINT64_MAX)
-                out_str(o, "null");
-            else
-                out_dec(o, l->index);
-            where(o, l);
-            if (has_raw(l)) {
-                out_key(o, "raw");
-                out_jhex(o, l->raw);
-            }
+            level_json(o, k, name, l);
             out_key(o, "ok");
             out_str(o, l->ok ? "true" : "false");
             if (l->ok) {
@@ -557,20 +556,7 @@ void explain_walk(Out *o, Session *s, const SessWalk *w)
             out_end(o);
             continue;
         }
-        out_str(o, "level ");
-        out_dec(o, (uint64_t)k);
-        out_str(o, ": ");
-        out_str(o, name);
-        if (l->index != UINT64_MAX) {
-            out_str(o, " [");
-            out_dec(o, l->index);
-            out_ch(o, ']');
-        }
-        where(o, l);
-        if (has_raw(l)) {
-            out_str(o, " = ");
-            out_hex(o, l->raw);
-        }
+        level_text(o, "level ", k, name, l, " = ");
         if (l->ok) {
             out_str(o, " -> ");
             out_hex(o, l->out);

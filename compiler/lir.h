@@ -258,6 +258,7 @@ typedef struct LModule {
     PtrVec           units;  /* LUnitFns*, per IR_SEGMENT unit */
     PtrVec           roots;  /* LRoot*, per IR root with a range driver */
     PtrVec           no_driver;  /* const IrUnit*: roots without one */
+    PtrVec           no_driver_why;  /* const char*: why, per no_driver */
 } LModule;
 
 /* ---- building ---------------------------------------------------------------------- */

@@ -76,6 +76,40 @@ static int variants(const IrUnit *x, const IrUnit **out)
     return n;
 }
 
+/* x with every state slice read as 0, refolded: what a predicate says of
+ * a zeroed entry. */
+static Sx *zeroed(Arena *a, Sx *x)
+{
+    switch (x->kind) {
+    case SX_STATE:
+    case SX_CUR:
+        return sx_num(a, 0);
+    case SX_BIN:
+        return sx_bin(a, x->op, zeroed(a, x->a), zeroed(a, x->b));
+    case SX_UN:
+        return sx_un(a, x->uop, zeroed(a, x->a));
+    case SX_ITE:
+        return sx_ite(a, zeroed(a, x->a), zeroed(a, x->b), zeroed(a, x->c));
+    case SX_LOG2:
+        return sx_log2(a, zeroed(a, x->a));
+    default:
+        return x;
+    }
+}
+
+/* A variant of entry x that a zeroed entry would satisfy (valid() not
+ * provably false with every state bit 0), or NULL. The drivers allocate
+ * tables zeroed and take every entry of a new one to be empty. */
+static const IrUnit *zero_valid(Arena *a, const IrUnit *x)
+{
+    const IrUnit *vs[MAXV];
+    int nv = variants(x, vs);
+    for (int i = 0; i < nv; i++)
+        if (!vs[i]->valid || !sx_is_num(zeroed(a, vs[i]->valid), 0))
+            return vs[i];
+    return NULL;
+}
+
 /* Tables reachable from a unit, each once, in walk order. */
 static void collect_tables(const IrUnit *x, const IrUnit **tabs, int *n, int depth)
 {
@@ -228,24 +262,19 @@ static void declare_walk(Drv *d, const IrUnit *x)
     Walk *w = &d->walks[d->nwalks++];
     w->u = x;
     int ps[64];
-    w->rmap = dfn(d, x, "rmap", LK_STATUS);
-    lir_param(m, w->rmap, "tx", lt_prec(d->tx));
-    uparams(d, w->rmap, x, ps);
-    lir_param(m, w->rmap, "vbase", lt(LK_U64));
-    lir_param(m, w->rmap, "off", lt(LK_U64));
-    lir_param(m, w->rmap, "len", lt(LK_U64));
-    lir_param(m, w->rmap, "flgs", lt(LK_FLAGS));
-    lir_param(m, w->rmap, "pa", lt(LK_U64));
-    lir_param(m, w->rmap, "virt", lt(LK_INT));
-    w->runmap = dfn(d, x, "runmap", LK_STATUS);
-    lir_param(m, w->runmap, "tx", lt_prec(d->tx));
-    uparams(d, w->runmap, x, ps);
-    lir_param(m, w->runmap, "vbase", lt(LK_U64));
-    lir_param(m, w->runmap, "off", lt(LK_U64));
-    lir_param(m, w->runmap, "len", lt(LK_U64));
-    lir_param(m, w->runmap, "flgs", lt(LK_FLAGS));
-    lir_param(m, w->runmap, "prot", lt(LK_INT));
-    lir_param(m, w->runmap, "virt", lt(LK_INT));
+    /* (tx, params..., vbase, off, len, flgs, pa | prot, virt) */
+    for (int um = 0; um < 2; um++) {
+        LFn *f = dfn(d, x, um ? "runmap" : "rmap", LK_STATUS);
+        lir_param(m, f, "tx", lt_prec(d->tx));
+        uparams(d, f, x, ps);
+        lir_param(m, f, "vbase", lt(LK_U64));
+        lir_param(m, f, "off", lt(LK_U64));
+        lir_param(m, f, "len", lt(LK_U64));
+        lir_param(m, f, "flgs", lt(LK_FLAGS));
+        lir_param(m, f, um ? "prot" : "pa", lt(um ? LK_INT : LK_U64));
+        lir_param(m, f, "virt", lt(LK_INT));
+        *(um ? &w->runmap : &w->rmap) = f;
+    }
     w->rresolve = dfn(d, x, "rresolve", LK_STATUS);
     lir_param(m, w->rresolve, "env", lt(LK_ENV));
     uparams(d, w->rresolve, x, ps);
@@ -393,25 +422,26 @@ static LExpr *u_valid(Drv *d, const IrUnit *v, LExpr *st, LExpr *const *ps)
     return call(d, ufns(d, v)->valid, &a);
 }
 
-static LExpr *u_translate(Drv *d, const IrUnit *v, LExpr *st, LExpr *const *ps, LExpr *va, LExpr *pa)
+/* fn(st, params..., va, pa): translate, or vtranslate */
+static LExpr *u_trans(Drv *d, LFn *fn, const IrUnit *v, LExpr *st, LExpr *const *ps, LExpr *va, LExpr *pa)
 {
     Args a = { .n = 0 };
     arg(&a, st);
     argv_(&a, ps, v->params.len);
     arg(&a, va);
     arg(&a, pa);
-    return call(d, ufns(d, v)->translate, &a);
+    return call(d, fn, &a);
+}
+
+static LExpr *u_translate(Drv *d, const IrUnit *v, LExpr *st, LExpr *const *ps, LExpr *va, LExpr *pa)
+{
+    return u_trans(d, ufns(d, v)->translate, v, st, ps, va, pa);
 }
 
 /* valid(st) && translate(st, va, pa) */
 static LExpr *u_vtranslate(Drv *d, const IrUnit *v, LExpr *st, LExpr *const *ps, LExpr *va, LExpr *pa)
 {
-    Args a = { .n = 0 };
-    arg(&a, st);
-    argv_(&a, ps, v->params.len);
-    arg(&a, va);
-    arg(&a, pa);
-    return call(d, ufns(d, v)->vtranslate, &a);
+    return u_trans(d, ufns(d, v)->vtranslate, v, st, ps, va, pa);
 }
 
 static LExpr *u_matchflags(Drv *d, const IrUnit *v, LExpr *st, LExpr *const *ps, LExpr *flgs)
@@ -1414,6 +1444,28 @@ static LFn *api_fn(Drv *d, const char *what, LKind ret)
     return f;
 }
 
+/* A mutator's API function, op 0 map, 1 unmap, 2 protect, in the root. */
+static void set_op(Drv *d, int op, LFn *f)
+{
+    if (op == 0)
+        d->lr->map = f;
+    else if (op == 1)
+        d->lr->unmap = f;
+    else
+        d->lr->protect = f;
+}
+
+/* resolve(ctx, va, pa *, flags *, page_size *): slots 1 to 4 */
+static LFn *resolve_fn(Drv *d)
+{
+    LFn *f = api_fn(d, "resolve", LK_STATUS);
+    lir_param(d->m, f, "va", lt(LK_U64));
+    lir_param(d->m, f, "pa", lt_ptr(LK_U64));
+    lir_param(d->m, f, "flags", lt_ptr(LK_FLAGS));
+    lir_param(d->m, f, "page_size", lt_ptr(LK_U64));
+    return f;
+}
+
 /* `if (done != NULL) *done = v;` */
 static void set_out(Drv *d, LB *b, int p, LExpr *v)
 {
@@ -1725,23 +1777,15 @@ static void root_api(Drv *d)
         lb_end(&b);
         lb_ret(&b, LV(&b, s));
         lir_place(m, f);
-        if (op == 0)
-            d->lr->map = f;
-        else if (op == 1)
-            d->lr->unmap = f;
-        else
-            d->lr->protect = f;
+        set_op(d, op, f);
     }
 
     /* resolve */
     walk_api(d, space);
-    f = api_fn(d, "resolve", LK_STATUS);
+    f = resolve_fn(d);
     {
-        int ctx = 0;
-        va = lir_param(m, f, "va", lt(LK_U64));
-        int pa = lir_param(m, f, "pa", lt_ptr(LK_U64));
-        int flags = lir_param(m, f, "flags", lt_ptr(LK_FLAGS));
-        int psz = lir_param(m, f, "page_size", lt_ptr(LK_U64));
+        int ctx = 0, pa = 2, flags = 3, psz = 4;
+        va = 1;
         int p = lir_local(m, f, "p", lt(LK_U64));
         int ps = lir_local(m, f, "ps", lt(LK_U64));
         int fl = lir_local(m, f, "f", lt(LK_FLAGS));
@@ -1906,20 +1950,11 @@ static void seg_root_api(Drv *d)
         set_out(d, &b, done, LV(&b, size));
         lb_ret(&b, status(d, LIR_OK));
         lir_place(m, f);
-        if (op == 0)
-            d->lr->map = f;
-        else if (op == 1)
-            d->lr->unmap = f;
-        else
-            d->lr->protect = f;
+        set_op(d, op, f);
     }
     walk_api(d, space);
-    LFn *f = api_fn(d, "resolve", LK_STATUS);
-    int ctx = 0;
-    int va = lir_param(m, f, "va", lt(LK_U64));
-    int pa = lir_param(m, f, "pa", lt_ptr(LK_U64));
-    int flags = lir_param(m, f, "flags", lt_ptr(LK_FLAGS));
-    int psz = lir_param(m, f, "page_size", lt_ptr(LK_U64));
+    LFn *f = resolve_fn(d);
+    int ctx = 0, va = 1, pa = 2, flags = 3, psz = 4;
     int st = lir_local(m, f, "st", lt_rec(ufns(d, r)->state));
     int t = lir_local(m, f, "t", lt(LK_U64));
     lb_begin(&b, m, f);
@@ -1951,9 +1986,23 @@ static void root_driver(LModule *m, const IrUnit *r)
     d->R = arena_printf(m->a, "%s_%s_drv", m->ir->prefix, r->cname);
     if (r->kind == IR_TABLE ? !table_ok(r, 0) : !entry_ok(r, 0)) {
         vec_push(m->a, &m->no_driver, (void *)r);
+        vec_push(m->a, &m->no_driver_why,
+                 "vrsc generates range drivers for roots that are segments whose tables "
+                 "are memory-backed staticmaps of segments or enums of segments");
         return;
     }
     collect_tables(r, d->tabs, &d->ntabs, 0);
+    for (int i = 0; i < d->ntabs; i++) {
+        const IrUnit *t = d->tabs[i], *v = zero_valid(m->a, t->elem);
+        if (v && !(t == r && r->kind == IR_TABLE)) {
+            vec_push(m->a, &m->no_driver, (void *)r);
+            vec_push(m->a, &m->no_driver_why,
+                     arena_printf(m->a, "it would allocate %s tables zeroed and take every entry "
+                                        "of a new one to be empty, but a zeroed %s is valid",
+                                  t->name, v->name));
+            return;
+        }
+    }
     /* a root register read through a hook: the context keeps a copy */
     if (r->kind == IR_SEGMENT) {
         const SFieldIO *one = lir_single_read(r);

@@ -117,10 +117,7 @@ static const char usage_text[] =
 
 static int usage_error(const char *fmt, const char *arg)
 {
-    fputs("vrsc: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nTry 'vrsc --help' for more information.\n", stderr);
-    return EXIT_USAGE;
+    return diag_usage(NULL, fmt, arg);
 }
 
 /* Everything but the command word; GNU getopt permutes, so options may

@@ -805,10 +805,7 @@ static const char usage_text[] =
 
 static int usage_error(const char *fmt, const char *arg)
 {
-    fputs("vrsc jit: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nTry 'vrsc jit --help' for more information.\n", stderr);
-    return 2;
+    return diag_usage("jit", fmt, arg);
 }
 
 typedef struct Script {

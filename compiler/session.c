@@ -785,7 +785,8 @@ static const LRoot *pick_root(Session *s)
     VEC_FOREACH(const LRoot *, r, m->roots)
         diag_plain(&s->d, DIAG_NOTE, "root with a driver: %s", r->unit->name);
     VEC_FOREACH(const IrUnit *, u, m->no_driver)
-        diag_plain(&s->d, DIAG_NOTE, "root without a driver: %s", u->name);
+        diag_plain(&s->d, DIAG_NOTE, "root without a driver: %s: %s", u->name,
+                   (const char *)m->no_driver_why.items[u_i]);
     return NULL;
 }
 

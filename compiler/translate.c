@@ -131,10 +131,7 @@ static const char usage_text[] =
 
 static int usage_error(const char *fmt, const char *arg)
 {
-    fputs("vrsc translate: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nTry 'vrsc translate --help' for more information.\n", stderr);
-    return 2;
+    return diag_usage("translate", fmt, arg);
 }
 
 static double now(void)
