@@ -76,25 +76,67 @@ static int variants(const IrUnit *x, const IrUnit **out)
     return n;
 }
 
-/* x with every state slice read as 0, refolded: what a predicate says of
- * a zeroed entry. */
-static Sx *zeroed(Arena *a, Sx *x)
+/* x refolded with every state slice read as 0 (zero: what a predicate
+ * says of a zeroed entry), or with the va and sz arguments 0 and sz (a
+ * whole entry of that span). */
+typedef struct Fold {
+    bool     zero;
+    uint64_t sz;
+} Fold;
+
+static Sx *refold(Arena *a, Sx *x, const Fold *f)
 {
     switch (x->kind) {
     case SX_STATE:
     case SX_CUR:
-        return sx_num(a, 0);
+        return f->zero ? sx_num(a, 0) : x;
+    case SX_ARG:
+        if (f->zero || (x->arg != ARG_VA && x->arg != ARG_SZ))
+            return x;
+        return sx_num(a, x->arg == ARG_VA ? 0 : f->sz);
     case SX_BIN:
-        return sx_bin(a, x->op, zeroed(a, x->a), zeroed(a, x->b));
+        return sx_bin(a, x->op, refold(a, x->a, f), refold(a, x->b, f));
     case SX_UN:
-        return sx_un(a, x->uop, zeroed(a, x->a));
+        return sx_un(a, x->uop, refold(a, x->a, f));
     case SX_ITE:
-        return sx_ite(a, zeroed(a, x->a), zeroed(a, x->b), zeroed(a, x->c));
+        return sx_ite(a, refold(a, x->a, f), refold(a, x->b, f), refold(a, x->c, f));
     case SX_LOG2:
-        return sx_log2(a, zeroed(a, x->a));
+        return sx_log2(a, refold(a, x->a, f));
     default:
         return x;
     }
+}
+
+static Sx *zeroed(Arena *a, Sx *x)
+{
+    return refold(a, x, &(Fold){ .zero = true });
+}
+
+/* Whether unmapping all of table t's span can neither fail nor need a
+ * table: every leaf below unmaps whole with requires that fold to true
+ * (va 0, sz its span), every table entry below has an unmap. Then unmap's
+ * dry run need not descend into an entry it covers whole. */
+static bool unmap_whole_safe(Arena *a, const IrUnit *t, int depth)
+{
+    if (!t || t->kind != IR_TABLE || depth > 16)
+        return false;
+    const IrUnit *vs[MAXV];
+    int nv = variants(t->elem, vs);
+    for (int i = 0; i < nv; i++) {
+        const SynthProg *p = vs[i]->prog[SYN_UNMAP];
+        if (!p)
+            return false;
+        if (vs[i]->child) {
+            if (!unmap_whole_safe(a, vs[i]->child, depth + 1))
+                return false;
+            continue;
+        }
+        Fold f = { .sz = (uint64_t)1 << vs[i]->inbits };
+        VEC_FOREACH(const Sx *, r, p->goals.assumes)
+            if (!sx_is_num(refold(a, (Sx *)r, &f), 1))
+                return false;
+    }
+    return true;
 }
 
 /* A variant of entry x that a zeroed entry would satisfy (valid() not
@@ -999,6 +1041,14 @@ static void entry_unmap(Drv *d, const IrUnit *x)
         lb_expr(&b, u_prog(d, T, 1, SYN_PROTECT, env, e.ps, num(d, 0), num(d, span), LV(&b, flgs), NULL));
         lb_end(&b);
     }
+    if (T && unmap_whole_safe(d->a, C, 0)) {
+        lb_comment(&b, "unmap's dry run: under an entry it covers whole nothing can fail or need a table");
+        lb_if(&b, land(d, lx_not(m, txf(d, &b, tx, TX_COMMIT)),
+                       land(d, eq(d, LV(&b, prot), num(d, 0)), land(d, LV(&b, whole), eq(d, LV(&b, e.kind), num(d, K_TABLE))))));
+        lb_assign(&b, txf(d, &b, tx, TX_FOUND), num(d, 1));
+        lb_ret(&b, status(d, LIR_OK));
+        lb_end(&b);
+    }
     if (T) {
         Walk *wc = walk_of(d, C);
         int cleared = lir_local(m, f, "cleared", lt(LK_U64));
@@ -1021,7 +1071,11 @@ static void entry_unmap(Drv *d, const IrUnit *x)
             for (int i = 1; i < C->params.len; i++)
                 arg(&a, num(d, 0));
             arg(&a, txf(d, &b, tx, TX_HINT));
-            lb_if(&b, call(d, wct->empty, &a));
+            /* covered whole, every entry of the child went: no need to look */
+            LExpr *gone = call(d, wct->empty, &a);
+            if (unmap_whole_safe(d->a, C, 0))
+                gone = lor(d, LV(&b, whole), gone);
+            lb_if(&b, gone);
             lb_expr(&b, u_prog(d, T, 1, SYN_UNMAP, env, e.ps, num(d, 0), num(d, span), NULL, NULL));
             lb_assign(&b, txf(d, &b, tx, TX_CLEARED), add(d, txf(d, &b, tx, TX_CLEARED), num(d, 1)));
             lb_expr(&b, tlb(d, &b, tx, LV(&b, vbase), span));
@@ -1764,7 +1818,15 @@ static void root_api(Drv *d)
         lb_ret(&b, status(d, LIR_ENOMEM));
         lb_end(&b);
         lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 1));
+        if (op == 1)   /* the dry run took a table it covered whole to hold a mapping */
+            lb_assign(&b, txf(d, &b, tx, TX_FOUND), num(d, 0));
         lb_set(&b, s, call(d, walk, &g));
+        if (op == 1) {
+            lb_comment(&b, "only empty tables were in the range (a loaded image): nothing changed");
+            lb_if(&b, land(d, eq(d, LV(&b, s), status(d, LIR_OK)), lx_not(m, txf(d, &b, tx, TX_FOUND))));
+            lb_set(&b, s, status(d, LIR_ENOENT));
+            lb_end(&b);
+        }
         if (d->root_cache && op == 0) {
             lb_if(&b, txf(d, &b, tx, TX_ROOT_CHANGED));
             lb_assign(&b, lx_field(m, LV(&b, ctx), d->ctx_cached), num(d, 0));
