@@ -1092,6 +1092,23 @@ static void entry_unmap(Drv *d, const IrUnit *x)
     lir_place(m, f);
 }
 
+/* Variant i of an entry in a resolve walk: its state st<i> decoded from
+ * the shared raw word (raw >= 0) or loaded, and `if (vtranslate(st, off,
+ * &t<i>))` opened; *t is t<i>'s slot. Returns st's address. */
+static LExpr *variant_if(Drv *d, LB *b, const IrUnit *V, int i, int raw, LExpr *env, LExpr **ps, LExpr *off, int *t)
+{
+    LModule *m = d->m;
+    int st = lir_local(m, b->fn, arena_printf(d->a, "st%d", i), lt_rec(ufns(d, V)->state));
+    *t = lir_local(m, b->fn, arena_printf(d->a, "t%d", i), lt(LK_U64));
+    LExpr *sp = lx_addr(m, LV(b, st));
+    if (raw >= 0)
+        lb_expr(b, u_decode(d, V, LV(b, raw), sp));
+    else
+        lb_expr(b, u_load(d, V, env, ps, sp));
+    lb_if(b, u_vtranslate(d, V, sp, ps, off, lx_addr(m, LV(b, *t))));
+    return sp;
+}
+
 static void entry_resolve(Drv *d, const IrUnit *x)
 {
     LModule *m = d->m;
@@ -1114,14 +1131,8 @@ static void entry_resolve(Drv *d, const IrUnit *x)
     }
     for (int i = 0; i < nv; i++) {
         const IrUnit *V = vs[i];
-        int st = lir_local(m, f, arena_printf(d->a, "st%d", i), lt_rec(ufns(d, V)->state));
-        int t = lir_local(m, f, arena_printf(d->a, "t%d", i), lt(LK_U64));
-        LExpr *sp = lx_addr(m, LV(&b, st));
-        if (raw >= 0)
-            lb_expr(&b, u_decode(d, V, LV(&b, raw), sp));
-        else
-            lb_expr(&b, u_load(d, V, LV(&b, env), ps, sp));
-        lb_if(&b, u_vtranslate(d, V, sp, ps, LV(&b, off), lx_addr(m, LV(&b, t))));
+        int t;
+        LExpr *sp = variant_if(d, &b, V, i, raw, LV(&b, env), ps, LV(&b, off), &t);
         if (V->child) {
             Walk *wc = walk_of(d, V->child);
             LExpr *rest[4] = { LV(&b, off), LV(&b, pa), LV(&b, fl), LV(&b, psz) };
@@ -1614,14 +1625,8 @@ static void rwalk_entry(Drv *d, const IrUnit *x, int level, LFn *f)
     uint64_t span = (uint64_t)1 << x->inbits;
     for (int i = 0; i < nv; i++) {
         const IrUnit *V = vs[i];
-        int st = lir_local(m, f, arena_printf(d->a, "st%d", i), lt_rec(ufns(d, V)->state));
-        int t = lir_local(m, f, arena_printf(d->a, "t%d", i), lt(LK_U64));
-        LExpr *sp = lx_addr(m, LV(&b, st));
-        if (raw >= 0)
-            lb_expr(&b, u_decode(d, V, LV(&b, raw), sp));
-        else
-            lb_expr(&b, u_load(d, V, LV(&b, env), ps, sp));
-        lb_if(&b, u_vtranslate(d, V, sp, ps, LV(&b, off), lx_addr(m, LV(&b, t))));
+        int t;
+        LExpr *sp = variant_if(d, &b, V, i, raw, LV(&b, env), ps, LV(&b, off), &t);
         lb_assign(&b, lx_field(m, T, tr(level, LTRACE_UNIT)), num(d, (uint64_t)unit_id(d, V)));
         lb_assign(&b, lx_field(m, T, tr(level, LTRACE_OK)), num(d, 1));
         lb_assign(&b, lx_field(m, T, tr(level, LTRACE_OUT)), LV(&b, t));
