@@ -11,11 +11,15 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "diag.h"
 #include "engine.h"
 #include "lir.h"
+#include "pipeline.h"
 #include "vrs_hosted.h"
+#include "../prng.h"
 
 typedef struct Side {
     const char *name;
@@ -34,20 +38,6 @@ typedef struct OpAnswer {
 enum { OP_MAP, OP_UNMAP, OP_PROTECT, OP_RESOLVE, OP_KINDS };
 
 static long failures, checks;
-static uint64_t rng = 0x9e3779b97f4a7c15u;
-
-static uint64_t rnd64(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static uint64_t rnd(uint64_t n)
-{
-    return n ? rnd64() % n : 0;
-}
 
 static void expect(long op, const char *what, const char *side, uint64_t want, uint64_t got)
 {
@@ -157,6 +147,33 @@ static void require_successes(const char *test, const long *ok)
         fprintf(stderr, "%s: no map or no resolve succeeded (%ld, %ld): the operations are not exercised\n", test,
                 ok[OP_MAP], ok[OP_RESOLVE]);
     }
+}
+
+/* The arguments SPEC NOPS SEED of an engine test named prog, and SPEC
+ * compiled in-process to LIR with prefix pfx (in arena a). Seeds rng and
+ * sets *nops. NULL, having said why on stderr, unless the spec compiles
+ * to exactly one root driver; *status is then the exit status (2 usage,
+ * 1 otherwise). */
+static LModule *engine_spec(const char *prog, int argc, char **argv, const char *pfx, Arena *a, long *nops,
+                            int *status)
+{
+    *status = 2;
+    if (argc != 4) {
+        fprintf(stderr, "usage: %s SPEC NOPS SEED\n", prog);
+        return NULL;
+    }
+    *nops = strtol(argv[2], NULL, 0);
+    rng ^= strtoull(argv[3], NULL, 0) * 0x2545f4914f6cdd1du;
+    *status = 1;
+    Diag d;
+    diag_init(&d, stderr, COLOR_NEVER);
+    LModule *m = pipeline_lir(a, &d, argv[1], pfx, NULL, NULL);
+    diag_fini(&d);
+    if (!m || m->roots.len != 1) {
+        fprintf(stderr, "%s: %s does not compile to one root driver\n", prog, argv[1]);
+        return NULL;
+    }
+    return m;
 }
 
 #endif

@@ -83,22 +83,13 @@ static unsigned min_page(const IrUnit *x, int depth)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: engines_any SPEC NOPS SEED\n");
-        return 2;
-    }
-    long nops = strtol(argv[2], NULL, 0);
-    rng ^= strtoull(argv[3], NULL, 0) * 0x2545f4914f6cdd1du;
-
     Arena a;
     arena_init(&a);
-    Diag d;
-    diag_init(&d, stderr, COLOR_NEVER);
-    LModule *m = pipeline_lir(&a, &d, argv[1], STR(PFX), NULL, NULL);
-    if (!m || m->roots.len != 1) {
-        fprintf(stderr, "engines_any: %s does not compile to one root driver\n", argv[1]);
-        return 1;
-    }
+    long nops = 0;
+    int status;
+    LModule *m = engine_spec("engines_any", argc, argv, STR(PFX), &a, &nops, &status);
+    if (!m)
+        return status;
     const LRoot *root = m->roots.items[0];
     const IrUnit *ru = root->unit;
     int nwords = root->ctx->fields.len;
@@ -210,7 +201,6 @@ int main(int argc, char **argv)
     for (int i = 0; i < nsides; i++)
         side_close(&sides[i]);
     vrs_hosted_free(ch);
-    diag_fini(&d);
     arena_free(&a);
     return failures ? 1 : 0;
 }

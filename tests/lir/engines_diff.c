@@ -85,23 +85,13 @@ static uint64_t rand_va(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: engines_diff SPEC NOPS SEED\n");
-        return 2;
-    }
-    long nops = strtol(argv[2], NULL, 0);
-    rng ^= strtoull(argv[3], NULL, 0) * 0x2545f4914f6cdd1du;
-
-    /* the spec, down to LIR */
     Arena a;
     arena_init(&a);
-    Diag d;
-    diag_init(&d, stderr, COLOR_NEVER);
-    LModule *m = pipeline_lir(&a, &d, argv[1], ARCH_NAME, NULL, NULL);
-    if (!m || m->roots.len != 1) {
-        fprintf(stderr, "engines_diff: %s does not compile to one root driver\n", argv[1]);
-        return 1;
-    }
+    long nops = 0;
+    int status;
+    LModule *m = engine_spec("engines_diff", argc, argv, ARCH_NAME, &a, &nops, &status);
+    if (!m)
+        return status;
     root = m->roots.items[0];
 
     /* the C driver and the engines, each over its own memory */
@@ -178,7 +168,6 @@ int main(int argc, char **argv)
     for (int i = 0; i < nsides; i++)
         side_close(&sides[i]);
     vrs_hosted_free(ch);
-    diag_fini(&d);
     arena_free(&a);
     return failures ? 1 : 0;
 }

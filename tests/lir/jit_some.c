@@ -34,6 +34,7 @@
 #include "lir.h"
 #include "pipeline.h"
 #include "vrs_hosted.h"
+#include "../prng.h"
 
 #define MEM   (UINT64_C(64) << 20)
 #define KiB(x) ((uint64_t)(x) << 10)
@@ -62,20 +63,6 @@ static void expect(const char *what, uint64_t va, uint64_t want, uint64_t got)
                 what, got, want);
 }
 
-static uint64_t rng = 0x9e3779b97f4a7c15u;
-
-static uint64_t rnd64(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static uint64_t rnd(uint64_t n)
-{
-    return n ? rnd64() % n : 0;
-}
 
 /* One engine over its own memory and driver context. */
 typedef struct Side {

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../prng.h"
 #include "arch.h"
 
 /* Addresses per image: fewer under ASan, where vrsc runs several times
@@ -45,20 +46,6 @@ static long failures, checks;
 static const char *vrsc, *spec, *engine;
 static char dir[256];
 
-static uint64_t rng = 0x2545f4914f6cdd1du;
-
-static uint64_t rnd64(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static uint64_t rnd(uint64_t n)
-{
-    return n ? rnd64() % n : 0;
-}
 
 static void fail(const char *what, uint64_t va, const char *line)
 {
@@ -522,6 +509,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: image_test VRSC SPEC jit|interp\n");
         return 2;
     }
+    rng = 0x2545f4914f6cdd1du;   /* this test's stream (tests/prng.h) */
     vrsc = argv[1];
     spec = argv[2];
     engine = argv[3];
