@@ -198,11 +198,14 @@ done
 echo "jit: Ctrl-C at the prompt"
 # Through a terminal (util-linux's script): Ctrl-C drops the line being
 # typed and the session goes on; the pauses let each part arrive on its own.
+# script runs the command through $SHELL; `exec` keeps a shell that does not
+# exec its last command (dash) out of the terminal's foreground group, where
+# it would take the SIGINT itself and exit 130.
 if command -v script >/dev/null 2>&1; then
     checks=$((checks + 1))
     (printf 'map 0x1000 4K 0x2000\n'; sleep 1; printf 'transl\003'; sleep 1; printf 'translate 0x1000\n'
      sleep 0.5; printf 'quit\n'; sleep 0.5) |
-        script -qec "$(printf '%q ' "$vrsc" jit "$spec" --engine=interp --mem 16M)" /dev/null >"$tmp/out" 2>&1 ||
+        SHELL=/bin/sh script -qec "exec $(printf '%q ' "$vrsc" jit "$spec" --engine=interp --mem 16M)" /dev/null >"$tmp/out" 2>&1 ||
         fail "Ctrl-C: status $?: $(cat "$tmp/out")"
     tr -d '\r' <"$tmp/out" >"$tmp/tty"
     has "$tmp/tty" "vrs> ^C" "Ctrl-C: the prompt after it"
