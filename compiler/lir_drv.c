@@ -621,6 +621,71 @@ static Piece piece_loop(Drv *d, LB *b, const IrUnit *t, int off, int len)
     return p;
 }
 
+/* The leaf variant a whole entry of x is mapped with (the first without a
+ * child), if it has a map program; NULL otherwise. */
+static const IrUnit *whole_leaf(Drv *d, const IrUnit *x)
+{
+    const IrUnit *vs[MAXV];
+    int nv = variants(x, vs);
+    for (int i = 0; i < nv; i++)
+        if (!vs[i]->child)
+            return ufns(d, vs[i])->ok[SYN_MAP] ? vs[i] : NULL;
+    return NULL;
+}
+
+/* A run of whole, empty entries mapped in one loop: entry_map's case of an
+ * entry no variant finds valid, without its classification and dispatch.
+ * It stops at the first entry that needs more (a mapping or a table is in
+ * the way, the leaf's checks fail), which the general walk then takes; k
+ * (a slot) counts the entries done, off, pa and len advance past them. */
+static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, int k, int off, int len,
+                     int flgs, int pa, int virt)
+{
+    LModule *m = d->m;
+    LFn *f = b->fn;
+    const IrUnit *x = t->elem, *L = whole_leaf(d, x), *vs[MAXV];
+    int nv = variants(x, vs), tx = 0;
+    unsigned lo = t->index_lo;
+    uint64_t span = (uint64_t)1 << lo;
+    int cnt = lir_local(m, f, "cnt", lt(LK_U64));
+    LExpr *env = txf(d, b, tx, TX_ENV);
+    lb_comment(b, "whole empty entries: mapped in one loop");
+    lb_if(b, land(d, eq(d, LV(b, p.sub), num(d, 0)), eq(d, LV(b, p.n), num(d, span))));
+    lb_set(b, cnt, lx_bin(m, OP_SHR, LV(b, len), num(d, lo)));
+    lb_if(b, lx_bin(m, OP_GT, LV(b, cnt), lx_bin(m, OP_SUB, num(d, t->entries), LV(b, p.i))));
+    lb_set(b, cnt, lx_bin(m, OP_SUB, num(d, t->entries), LV(b, p.i)));
+    lb_end(b);
+    lb_while(b, lx_bin(m, OP_LT, LV(b, k), LV(b, cnt)));
+    LExpr **ep = elem_locals(d, b, t, tp, add(d, LV(b, p.i), LV(b, k)), "r_");
+    lb_if(b, lx_not(m, LV(b, virt)));
+    int raw = -1;
+    if (shared_read(d, x, NULL)) {
+        raw = lir_local(m, f, "r_raw", lt(LK_U64));
+        lb_set(b, raw, raw_read(d, b, x, env, ep, tx));
+    }
+    for (int i = 0; i < nv; i++) {
+        int st = lir_local(m, f, arena_printf(d->a, "r_st%d", i), lt_rec(ufns(d, vs[i])->state));
+        LExpr *sp = lx_addr(m, LV(b, st));
+        lb_expr(b, raw >= 0 ? u_decode(d, vs[i], LV(b, raw), sp) : u_load(d, vs[i], env, ep, sp));
+        lb_if(b, u_valid(d, vs[i], sp, ep));
+        lb_break(b);
+        lb_end(b);
+    }
+    lb_end(b);
+    lb_if(b, lx_not(m, u_prog(d, L, 0, SYN_MAP, env, ep, num(d, 0), num(d, span), LV(b, flgs), LV(b, pa))));
+    lb_break(b);
+    lb_end(b);
+    lb_if(b, txf(d, b, tx, TX_COMMIT));
+    lb_expr(b, u_prog(d, L, 1, SYN_MAP, env, ep, num(d, 0), num(d, span), LV(b, flgs), LV(b, pa)));
+    lb_end(b);
+    lb_set(b, k, add(d, LV(b, k), num(d, 1)));
+    lb_set(b, off, add(d, LV(b, off), num(d, span)));
+    lb_set(b, pa, add(d, LV(b, pa), num(d, span)));
+    lb_set(b, len, lx_bin(m, OP_SUB, LV(b, len), num(d, span)));
+    lb_end(b);
+    lb_end(b);
+}
+
 static void table_fns(Drv *d, const IrUnit *t)
 {
     LModule *m = d->m;
@@ -671,6 +736,14 @@ static void table_fns(Drv *d, const IrUnit *t)
         int s = lir_local(m, f, "s", lt(LK_STATUS));
         int cleared = um ? lir_local(m, f, "cleared", lt(LK_U64)) : -1;
         Piece p = piece_loop(d, &b, t, off, len);
+        int k = -1;
+        if (!um && whole_leaf(d, x)) {
+            k = lir_local(m, f, "k", lt(LK_U64));
+            lb_set(&b, k, num(d, 0));
+            leaf_run(d, &b, t, tp, p, k, off, len, flgs, pa, virt);
+            lb_comment(&b, "anything else: one entry");
+            lb_if(&b, eq(d, LV(&b, k), num(d, 0)));
+        }
         LExpr **ep = elem_locals(d, &b, t, tp, LV(&b, p.i), "e_");
         if (um)
             lb_set(&b, cleared, txf(d, &b, tx, TX_CLEARED));
@@ -694,6 +767,8 @@ static void table_fns(Drv *d, const IrUnit *t)
         if (!um)
             lb_set(&b, pa, add(d, LV(&b, pa), LV(&b, p.n)));
         lb_set(&b, len, lx_bin(m, OP_SUB, LV(&b, len), LV(&b, p.n)));
+        if (k >= 0)
+            lb_end(&b);
         lb_end(&b);
         lb_ret(&b, status(d, LIR_OK));
         lir_place(m, f);
