@@ -427,6 +427,15 @@ static LExpr **pexprs(LB *b, const IrUnit *u, int first)
     return ps;
 }
 
+/* A local of f named `name`, made on first use. */
+static int local_once(LModule *m, LFn *f, const char *name, LType ty)
+{
+    for (int i = f->nparams; i < f->slots.len; i++)
+        if (strcmp(((const LSlot *)f->slots.items[i])->name, name) == 0)
+            return i;
+    return lir_local(m, f, name, ty);
+}
+
 /* Element params of table t at index i, from the table's params. */
 static LExpr **elem_params(Drv *d, const IrUnit *t, LExpr *const *tparams, LExpr *i)
 {
@@ -442,13 +451,14 @@ static LExpr **elem_params(Drv *d, const IrUnit *t, LExpr *const *tparams, LExpr
     return out;
 }
 
-/* Element params into fresh locals (computed once per entry). */
+/* Element params into locals named pfx + param (computed once per entry;
+ * the same prefix twice in a function reuses the locals). */
 static LExpr **elem_locals(Drv *d, LB *b, const IrUnit *t, LExpr *const *tparams, LExpr *i, const char *pfx)
 {
     LExpr **v = elem_params(d, t, tparams, i);
     LExpr **out = arena_alloc(d->a, sizeof(LExpr *) * (size_t)(t->elem->params.len + 1));
     VEC_FOREACH(const char *, p, t->elem->params) {
-        int s = lir_local(d->m, b->fn, arena_printf(d->a, "%s%s", pfx, p), lt(LK_U64));
+        int s = local_once(d->m, b->fn, arena_printf(d->a, "%s%s", pfx, p), lt(LK_U64));
         lb_set(b, s, v[p_i]);
         out[p_i] = LV(b, s);
     }
@@ -540,14 +550,6 @@ static int slot_of(const LFn *f, const char *name)
     return 0;
 }
 
-/* A local of f named `name`, made on first use. */
-static int local_once(LModule *m, LFn *f, const char *name, LType ty)
-{
-    for (int i = f->nparams; i < f->slots.len; i++)
-        if (strcmp(((const LSlot *)f->slots.items[i])->name, name) == 0)
-            return i;
-    return lir_local(m, f, name, ty);
-}
 
 static int base_index(const IrUnit *u, const SField *f)
 {
@@ -655,33 +657,43 @@ static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
     lb_if(b, lx_bin(m, OP_GT, LV(b, cnt), lx_bin(m, OP_SUB, num(d, t->entries), LV(b, p.i))));
     lb_set(b, cnt, lx_bin(m, OP_SUB, num(d, t->entries), LV(b, p.i)));
     lb_end(b);
-    lb_while(b, lx_bin(m, OP_LT, LV(b, k), LV(b, cnt)));
-    LExpr **ep = elem_locals(d, b, t, tp, add(d, LV(b, p.i), LV(b, k)), "r_");
-    lb_if(b, lx_not(m, LV(b, virt)));
-    int raw = -1;
-    if (shared_read(d, x, NULL)) {
-        raw = lir_local(m, f, "r_raw", lt(LK_U64));
-        lb_set(b, raw, raw_read(d, b, x, env, ep, tx));
-    }
-    for (int i = 0; i < nv; i++) {
-        int st = lir_local(m, f, arena_printf(d->a, "r_st%d", i), lt_rec(ufns(d, vs[i])->state));
-        LExpr *sp = lx_addr(m, LV(b, st));
-        lb_expr(b, raw >= 0 ? u_decode(d, vs[i], LV(b, raw), sp) : u_load(d, vs[i], env, ep, sp));
-        lb_if(b, u_valid(d, vs[i], sp, ep));
+    /* the commit writes (its tables exist: virt is 0); the dry run reads,
+     * unless the table is one it only counted. Two loops, so the compiler
+     * computes the flag part of the entries once. */
+    int raw = shared_read(d, x, NULL) ? lir_local(m, f, "r_raw", lt(LK_U64)) : -1;
+    int st[MAXV];
+    for (int i = 0; i < nv; i++)
+        st[i] = lir_local(m, f, arena_printf(d->a, "r_st%d", i), lt_rec(ufns(d, vs[i])->state));
+    lb_if(b, txf(d, b, tx, TX_COMMIT));
+    for (int commit = 1; commit >= 0; commit--) {
+        if (!commit)
+            lb_else(b);
+        lb_while(b, lx_bin(m, OP_LT, LV(b, k), LV(b, cnt)));
+        LExpr **ep = elem_locals(d, b, t, tp, add(d, LV(b, p.i), LV(b, k)), "r_");
+        if (!commit)
+            lb_if(b, lx_not(m, LV(b, virt)));
+        if (raw >= 0)
+            lb_set(b, raw, raw_read(d, b, x, env, ep, tx));
+        for (int i = 0; i < nv; i++) {
+            LExpr *sp = lx_addr(m, LV(b, st[i]));
+            lb_expr(b, raw >= 0 ? u_decode(d, vs[i], LV(b, raw), sp) : u_load(d, vs[i], env, ep, sp));
+            lb_if(b, u_valid(d, vs[i], sp, ep));
+            lb_break(b);
+            lb_end(b);
+        }
+        if (!commit)
+            lb_end(b);
+        lb_if(b, lx_not(m, u_prog(d, L, 0, SYN_MAP, env, ep, num(d, 0), num(d, span), LV(b, flgs), LV(b, pa))));
         lb_break(b);
         lb_end(b);
+        if (commit)
+            lb_expr(b, u_prog(d, L, 1, SYN_MAP, env, ep, num(d, 0), num(d, span), LV(b, flgs), LV(b, pa)));
+        lb_set(b, k, add(d, LV(b, k), num(d, 1)));
+        lb_set(b, off, add(d, LV(b, off), num(d, span)));
+        lb_set(b, pa, add(d, LV(b, pa), num(d, span)));
+        lb_set(b, len, lx_bin(m, OP_SUB, LV(b, len), num(d, span)));
+        lb_end(b);
     }
-    lb_end(b);
-    lb_if(b, lx_not(m, u_prog(d, L, 0, SYN_MAP, env, ep, num(d, 0), num(d, span), LV(b, flgs), LV(b, pa))));
-    lb_break(b);
-    lb_end(b);
-    lb_if(b, txf(d, b, tx, TX_COMMIT));
-    lb_expr(b, u_prog(d, L, 1, SYN_MAP, env, ep, num(d, 0), num(d, span), LV(b, flgs), LV(b, pa)));
-    lb_end(b);
-    lb_set(b, k, add(d, LV(b, k), num(d, 1)));
-    lb_set(b, off, add(d, LV(b, off), num(d, span)));
-    lb_set(b, pa, add(d, LV(b, pa), num(d, span)));
-    lb_set(b, len, lx_bin(m, OP_SUB, LV(b, len), num(d, span)));
     lb_end(b);
     lb_end(b);
 }

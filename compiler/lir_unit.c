@@ -508,6 +508,50 @@ static LFn *fn_ok(U *x, SynthOpKind k)
     return f;
 }
 
+/* Does x depend on more than the flags and constants (an address, a size,
+ * a unit parameter, the state or the field's current bits)? */
+static bool varies(const Sx *x)
+{
+    if (!x)
+        return false;
+    switch (x->kind) {
+    case SX_ARG:
+        return x->arg != ARG_FLGS;
+    case SX_VAR:
+    case SX_PARAM:
+    case SX_STATE:
+    case SX_CUR:
+        return true;
+    default:
+        return varies(x->a) || varies(x->b) || varies(x->c);
+    }
+}
+
+/* The program's operations, with each field's flag-only sets moved ahead
+ * of the sets that depend on the addresses (where their bits are disjoint,
+ * so the result is the same): the flag part of an entry is then computed
+ * once per loop of a range driver, not once per entry. */
+static const SOp **do_order(Arena *a, const SynthProg *p)
+{
+    int n = p->ops.len;
+    const SOp **o = arena_alloc(a, sizeof *o * (size_t)(n + 1));
+    for (int i = 0; i < n; i++)
+        o[i] = p->ops.items[i];
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (int i = 0; i + 1 < n; i++) {
+            const SOp *x = o[i], *y = o[i + 1];
+            if (x->kind == SOP_SET && y->kind == SOP_SET && x->io == y->io && (x->hi <= y->lo || y->hi <= x->lo)
+                && varies(x->value) && !varies(y->value) && !sx_mentions(x->value, SX_CUR)) {
+                o[i] = y;
+                o[i + 1] = x;
+                moved = true;
+            }
+        }
+    }
+    return o;
+}
+
 /* The operations alone, for the range driver (which checked the arguments). */
 static LFn *fn_do(U *x, SynthOpKind k)
 {
@@ -538,7 +582,9 @@ static LFn *fn_do(U *x, SynthOpKind k)
     e.curf = curf;
     e.cur = cur;
     e.ncur = ncur;
-    VEC_FOREACH(const SOp *, op, p->ops) {
+    const SOp **order = do_order(m->a, p);
+    for (int oi = 0; oi < p->ops.len; oi++) {
+        const SOp *op = order[oi];
         const SField *fl = op->io ? op->io->field : NULL;
         int c = -1;
         for (int i = 0; i < ncur; i++)
