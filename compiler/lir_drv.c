@@ -635,11 +635,141 @@ static const IrUnit *whole_leaf(Drv *d, const IrUnit *x)
     return NULL;
 }
 
+/* ---- requires over a run of leaves ---------------------------------------------------
+ *
+ * A run maps pa, pa + span, ..., last with one leaf each. Its map's
+ * requires (va 0, sz the span) need not be asked per entry if each clause,
+ * as a function of pa, holds on the whole run once it holds at both ends:
+ * it does not depend on pa, or only on pa's bits below the span (which
+ * the run does not change), or it compares pa + K with a number or with pa
+ * (monotone while pa + K does not wrap, which the run checks). */
+
+static bool is_pa(const Sx *x)
+{
+    return x->kind == SX_ARG && x->arg == ARG_PA;
+}
+
+/* pa or pa + K (K a number) */
+static bool pa_plus(const Sx *x, uint64_t *k)
+{
+    *k = 0;
+    if (is_pa(x))
+        return true;
+    if (x->kind != SX_BIN || x->op != OP_ADD)
+        return false;
+    if (is_pa(x->a) && x->b->kind == SX_NUM)
+        *k = x->b->num;
+    else if (is_pa(x->b) && x->a->kind == SX_NUM)
+        *k = x->a->num;
+    else
+        return false;
+    return true;
+}
+
+/* mentions nothing but pa, the flags and numbers */
+static bool pa_flags_only(const Sx *x)
+{
+    if (!x)
+        return true;
+    switch (x->kind) {
+    case SX_ARG:
+        return x->arg == ARG_PA || x->arg == ARG_FLGS;
+    case SX_STATE:
+    case SX_CUR:
+    case SX_VAR:
+    case SX_PARAM:
+        return false;
+    default:
+        return pa_flags_only(x->a) && pa_flags_only(x->b) && pa_flags_only(x->c);
+    }
+}
+
+static bool run_clause(const Sx *x, uint64_t span, uint64_t *kmax)
+{
+    uint64_t k = 0;
+    if (!pa_flags_only(x))
+        return false;
+    if (!sx_mentions(x, SX_ARG) || (x->kind == SX_NUM))
+        return true;
+    if (x->kind != SX_BIN)
+        return false;
+    const Sx *a = x->a, *b = x->b;
+    if ((x->op == OP_EQ || x->op == OP_NE) && b->kind == SX_NUM && a->kind == SX_BIN && a->op == OP_BAND) {
+        const Sx *mk = is_pa(a->a) ? a->b : is_pa(a->b) ? a->a : NULL;
+        return mk && mk->kind == SX_NUM && mk->num < span;
+    }
+    if (x->op != OP_LT && x->op != OP_LE && x->op != OP_GT && x->op != OP_GE)
+        return false;
+    uint64_t k2 = 0;
+    if ((pa_plus(a, &k) && (b->kind == SX_NUM || (pa_plus(b, &k2) && is_pa(b))))
+        || (pa_plus(b, &k) && (a->kind == SX_NUM || (pa_plus(a, &k2) && is_pa(a))))) {
+        if (k > *kmax)
+            *kmax = k;
+        return true;
+    }
+    return false;
+}
+
+/* Whether L's map requires can be asked at the two ends of a run of whole
+ * entries of `span` bytes; *kmax: the largest K added to pa. */
+static bool run_requires(Drv *d, const IrUnit *L, uint64_t span, uint64_t *kmax)
+{
+    const SynthProg *p = L->prog[SYN_MAP];
+    Fold f = { .sz = span };
+    *kmax = 0;
+    VEC_FOREACH(const Sx *, r, p->goals.assumes)
+        if (!run_clause(refold(d->a, (Sx *)r, &f), span, kmax))
+            return false;
+    return true;
+}
+
+/* One loop of leaf_run over entries k < cnt: the commit's (writes; its
+ * tables exist) or the dry run's (reads unless virt). ok: -2, the requires
+ * are known to hold; -1, ask them per entry; else a slot saying whether
+ * they hold for the whole run. */
+static void run_loop(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, int k, int cnt, int epa, int pa,
+                     int flgs, int virt, int raw, const int *st, int commit, int ok)
+{
+    LModule *m = d->m;
+    const IrUnit *x = t->elem, *L = whole_leaf(d, x), *vs[MAXV];
+    int nv = variants(x, vs), tx = 0;
+    unsigned lo = t->index_lo;
+    uint64_t span = (uint64_t)1 << lo;
+    LExpr *env = txf(d, b, tx, TX_ENV);
+    lb_while(b, lx_bin(m, OP_LT, LV(b, k), LV(b, cnt)));
+    LExpr **ep = elem_locals(d, b, t, tp, add(d, LV(b, p.i), LV(b, k)), "r_");
+    lb_set(b, epa, add(d, LV(b, pa), lx_bin(m, OP_SHL, LV(b, k), num(d, lo))));
+    if (!commit)
+        lb_if(b, lx_not(m, LV(b, virt)));
+    if (raw >= 0)
+        lb_set(b, raw, raw_read(d, b, x, env, ep, tx));
+    for (int i = 0; i < nv; i++) {
+        LExpr *sp = lx_addr(m, LV(b, st[i]));
+        lb_expr(b, raw >= 0 ? u_decode(d, vs[i], LV(b, raw), sp) : u_load(d, vs[i], env, ep, sp));
+        lb_if(b, u_valid(d, vs[i], sp, ep));
+        lb_break(b);
+        lb_end(b);
+    }
+    if (!commit)
+        lb_end(b);
+    if (ok != -2) {
+        LExpr *ok1 = u_prog(d, L, 0, SYN_MAP, env, ep, num(d, 0), num(d, span), LV(b, flgs), LV(b, epa));
+        lb_if(b, lx_not(m, ok >= 0 ? lor(d, LV(b, ok), ok1) : ok1));
+        lb_break(b);
+        lb_end(b);
+    }
+    if (commit)
+        lb_expr(b, u_prog(d, L, 1, SYN_MAP, env, ep, num(d, 0), num(d, span), LV(b, flgs), LV(b, epa)));
+    lb_set(b, k, add(d, LV(b, k), num(d, 1)));
+    lb_end(b);
+}
+
 /* A run of whole, empty entries mapped in one loop: entry_map's case of an
  * entry no variant finds valid, without its classification and dispatch.
  * It stops at the first entry that needs more (a mapping or a table is in
  * the way, the leaf's checks fail), which the general walk then takes; k
- * (a slot) counts the entries done, off, pa and len advance past them. */
+ * (a slot) counts the entries done, and off, pa and len then advance past
+ * them. */
 static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, int k, int off, int len,
                      int flgs, int pa, int virt)
 {
@@ -649,7 +779,7 @@ static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
     int nv = variants(x, vs), tx = 0;
     unsigned lo = t->index_lo;
     uint64_t span = (uint64_t)1 << lo;
-    int cnt = lir_local(m, f, "cnt", lt(LK_U64));
+    int cnt = lir_local(m, f, "cnt", lt(LK_U64)), epa = lir_local(m, f, "r_pa", lt(LK_U64));
     LExpr *env = txf(d, b, tx, TX_ENV);
     lb_comment(b, "whole empty entries: mapped in one loop");
     lb_if(b, land(d, eq(d, LV(b, p.sub), num(d, 0)), eq(d, LV(b, p.n), num(d, span))));
@@ -657,44 +787,52 @@ static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
     lb_if(b, lx_bin(m, OP_GT, LV(b, cnt), lx_bin(m, OP_SUB, num(d, t->entries), LV(b, p.i))));
     lb_set(b, cnt, lx_bin(m, OP_SUB, num(d, t->entries), LV(b, p.i)));
     lb_end(b);
-    /* the commit writes (its tables exist: virt is 0); the dry run reads,
-     * unless the table is one it only counted. Two loops, so the compiler
-     * computes the flag part of the entries once. */
+    /* Separate loops for the commit and the dry run, and for a commit
+     * whose requires are known to hold, so each loop does only what it
+     * must and the compiler computes the flag part of the entries once. */
     int raw = shared_read(d, x, NULL) ? lir_local(m, f, "r_raw", lt(LK_U64)) : -1;
     int st[MAXV];
     for (int i = 0; i < nv; i++)
         st[i] = lir_local(m, f, arena_printf(d->a, "r_st%d", i), lt_rec(ufns(d, vs[i])->state));
+    /* ok: the leaf's requires hold for every entry of the run (asked at
+     * both ends, see run_requires) */
+    uint64_t kmax = 0;
+    int ok = -1;
+    if (run_requires(d, L, span, &kmax)) {
+        ok = lir_local(m, f, "r_ok", lt(LK_BOOL));
+        int last = lir_local(m, f, "r_last", lt(LK_U64));
+        LExpr **ep = elem_locals(d, b, t, tp, LV(b, p.i), "r_");
+        lb_set(b, last, add(d, LV(b, pa), lx_bin(m, OP_SHL, lx_bin(m, OP_SUB, LV(b, cnt), num(d, 1)), num(d, lo))));
+        LExpr *c = land(d, u_prog(d, L, 0, SYN_MAP, env, ep, num(d, 0), num(d, span), LV(b, flgs), LV(b, pa)),
+                        lx_bin(m, OP_GE, LV(b, last), LV(b, pa)));
+        if (kmax)
+            c = land(d, c, lx_bin(m, OP_GE, add(d, LV(b, last), num(d, kmax)), LV(b, last)));
+        c = land(d, c, u_prog(d, L, 0, SYN_MAP, env, ep, num(d, 0), num(d, span), LV(b, flgs), LV(b, last)));
+        lb_set(b, ok, c);
+    }
+    /* the commit (all requires known to hold: no check per entry) */
     lb_if(b, txf(d, b, tx, TX_COMMIT));
-    for (int commit = 1; commit >= 0; commit--) {
-        if (!commit)
-            lb_else(b);
-        lb_while(b, lx_bin(m, OP_LT, LV(b, k), LV(b, cnt)));
-        LExpr **ep = elem_locals(d, b, t, tp, add(d, LV(b, p.i), LV(b, k)), "r_");
-        if (!commit)
-            lb_if(b, lx_not(m, LV(b, virt)));
-        if (raw >= 0)
-            lb_set(b, raw, raw_read(d, b, x, env, ep, tx));
-        for (int i = 0; i < nv; i++) {
-            LExpr *sp = lx_addr(m, LV(b, st[i]));
-            lb_expr(b, raw >= 0 ? u_decode(d, vs[i], LV(b, raw), sp) : u_load(d, vs[i], env, ep, sp));
-            lb_if(b, u_valid(d, vs[i], sp, ep));
-            lb_break(b);
-            lb_end(b);
-        }
-        if (!commit)
-            lb_end(b);
-        lb_if(b, lx_not(m, u_prog(d, L, 0, SYN_MAP, env, ep, num(d, 0), num(d, span), LV(b, flgs), LV(b, pa))));
-        lb_break(b);
+    if (ok >= 0) {
+        lb_if(b, LV(b, ok));
+        run_loop(d, b, t, tp, p, k, cnt, epa, pa, flgs, virt, raw, st, 1, -2);
+        lb_else(b);
+    }
+    run_loop(d, b, t, tp, p, k, cnt, epa, pa, flgs, virt, raw, st, 1, -1);
+    if (ok >= 0)
         lb_end(b);
-        if (commit)
-            lb_expr(b, u_prog(d, L, 1, SYN_MAP, env, ep, num(d, 0), num(d, span), LV(b, flgs), LV(b, pa)));
-        lb_set(b, k, add(d, LV(b, k), num(d, 1)));
-        lb_set(b, off, add(d, LV(b, off), num(d, span)));
-        lb_set(b, pa, add(d, LV(b, pa), num(d, span)));
-        lb_set(b, len, lx_bin(m, OP_SUB, LV(b, len), num(d, span)));
+    lb_else(b);
+    if (ok >= 0) {
+        /* a table only counted: nothing to read, nothing can fail */
+        lb_if(b, land(d, ne(d, LV(b, virt), num(d, 0)), LV(b, ok)));
+        lb_set(b, k, LV(b, cnt));
         lb_end(b);
     }
+    run_loop(d, b, t, tp, p, k, cnt, epa, pa, flgs, virt, raw, st, 0, ok);
     lb_end(b);
+    LExpr *bytes = lx_bin(m, OP_SHL, LV(b, k), num(d, lo));
+    lb_set(b, off, add(d, LV(b, off), bytes));
+    lb_set(b, pa, add(d, LV(b, pa), bytes));
+    lb_set(b, len, lx_bin(m, OP_SUB, LV(b, len), bytes));
     lb_end(b);
 }
 

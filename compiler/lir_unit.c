@@ -607,9 +607,16 @@ static LFn *fn_do(U *x, SynthOpKind k)
                 break;
             uint64_t mk = mask_of(op->hi - op->lo);
             LExpr *keep = lx_bin(m, OP_BAND, LV(&b, c), lx_num(m, ~(mk << op->lo)));
-            LExpr *v = lx_bin(m, OP_BAND, lir_from_sx(m, op->value, &e), lx_num(m, mk));
-            if (op->lo)
-                v = lx_bin(m, OP_SHL, v, lx_num(m, op->lo));
+            const Sx *val = op->value;
+            LExpr *v;
+            if (op->lo && val->kind == SX_BIN && val->op == OP_SHR && sx_is_num(val->b, op->lo))
+                /* ((x >> lo) & mk) << lo: the bits of x in place */
+                v = lx_bin(m, OP_BAND, lir_from_sx(m, val->a, &e), lx_num(m, mk << op->lo));
+            else {
+                v = lx_bin(m, OP_BAND, lir_from_sx(m, val, &e), lx_num(m, mk));
+                if (op->lo)
+                    v = lx_bin(m, OP_SHL, v, lx_num(m, op->lo));
+            }
             lb_set(&b, c, lx_bin(m, OP_BOR, keep, v));
             break;
         }
