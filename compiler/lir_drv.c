@@ -635,6 +635,11 @@ static const IrUnit *whole_leaf(Drv *d, const IrUnit *x)
     return NULL;
 }
 
+static LExpr *tlb(Drv *d, LB *b, int tx, LExpr *va, uint64_t size)
+{
+    return lx_callv(d->m, d->tlb, LV(b, tx), va, num(d, size), NULL);
+}
+
 /* ---- requires over a run of leaves ---------------------------------------------------
  *
  * A run maps pa, pa + span, ..., last with one leaf each. Its map's
@@ -836,6 +841,95 @@ static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
     lb_end(b);
 }
 
+/* The leaf variant unmap_run takes (the only one without a child, with
+ * unmap and protect programs), and its index; NULL if there is none. */
+static const IrUnit *unmap_leaf(Drv *d, const IrUnit *x, int *li)
+{
+    const IrUnit *vs[MAXV], *L = NULL;
+    int nv = variants(x, vs);
+    for (int i = 0; i < nv; i++) {
+        if (vs[i]->child)
+            continue;
+        if (L)
+            return NULL;
+        L = vs[i];
+        *li = i;
+    }
+    return L && ufns(d, L)->do_[SYN_UNMAP] && ufns(d, L)->do_[SYN_PROTECT] ? L : NULL;
+}
+
+/* Whole entries unmapped (or protected) in one loop: entry_unmap's cases
+ * of an empty entry (nothing to do) and of a leaf it covers whole (unmap,
+ * or protect unless the flags match; TLB; found, cleared and hint as the
+ * general walk keeps them). It stops at the first entry that is a table
+ * or valid in any other way, which the general walk then takes; k counts
+ * the entries done, and off and len then advance past them. */
+static void unmap_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, int k, int vbase, int off,
+                      int len, int flgs, int prot, int virt)
+{
+    LModule *m = d->m;
+    LFn *f = b->fn;
+    int li = 0;
+    const IrUnit *x = t->elem, *L = unmap_leaf(d, x, &li), *vs[MAXV];
+    int nv = variants(x, vs), tx = 0;
+    unsigned lo = t->index_lo;
+    uint64_t span = (uint64_t)1 << lo;
+    int cnt = lir_local(m, f, "cnt", lt(LK_U64)), tpa = lir_local(m, f, "r_tpa", lt(LK_U64));
+    int raw = shared_read(d, x, NULL) ? lir_local(m, f, "r_raw", lt(LK_U64)) : -1;
+    LExpr *env = txf(d, b, tx, TX_ENV);
+    lb_comment(b, "whole entries: leaves unmapped or protected in one loop");
+    lb_if(b, land(d, land(d, eq(d, LV(b, p.sub), num(d, 0)), eq(d, LV(b, p.n), num(d, span))),
+                  eq(d, LV(b, virt), num(d, 0))));
+    lb_set(b, cnt, lx_bin(m, OP_SHR, LV(b, len), num(d, lo)));
+    lb_if(b, lx_bin(m, OP_GT, LV(b, cnt), lx_bin(m, OP_SUB, num(d, t->entries), LV(b, p.i))));
+    lb_set(b, cnt, lx_bin(m, OP_SUB, num(d, t->entries), LV(b, p.i)));
+    lb_end(b);
+    int st[MAXV];
+    for (int i = 0; i < nv; i++)
+        st[i] = lir_local(m, f, arena_printf(d->a, "r_st%d", i), lt_rec(ufns(d, vs[i])->state));
+    lb_while(b, lx_bin(m, OP_LT, LV(b, k), LV(b, cnt)));
+    LExpr *idx = add(d, LV(b, p.i), LV(b, k));
+    LExpr **ep = elem_locals(d, b, t, tp, idx, "r_");
+    if (raw >= 0)
+        lb_set(b, raw, raw_read(d, b, x, env, ep, tx));
+    for (int i = 0; i < nv; i++) {
+        LExpr *sp = lx_addr(m, LV(b, st[i]));
+        lb_expr(b, raw >= 0 ? u_decode(d, vs[i], LV(b, raw), sp) : u_load(d, vs[i], env, ep, sp));
+        if (i == li)
+            continue;
+        lb_if(b, u_valid(d, vs[i], sp, ep));
+        lb_break(b);
+        lb_end(b);
+    }
+    LExpr *sl = lx_addr(m, LV(b, st[li]));
+    LExpr *va = add(d, LV(b, vbase), lx_bin(m, OP_SHL, idx, num(d, lo)));
+    lb_if(b, u_valid(d, L, sl, ep));
+    lb_if(b, lx_not(m, u_vtranslate(d, L, sl, ep, num(d, 0), lx_addr(m, LV(b, tpa)))));
+    lb_break(b);
+    lb_end(b);
+    lb_assign(b, txf(d, b, tx, TX_FOUND), num(d, 1));
+    lb_if(b, txf(d, b, tx, TX_COMMIT));
+    lb_if(b, LV(b, prot));
+    lb_if(b, lx_not(m, u_matchflags(d, L, sl, ep, LV(b, flgs))));
+    lb_expr(b, u_prog(d, L, 1, SYN_PROTECT, env, ep, num(d, 0), num(d, span), LV(b, flgs), NULL));
+    lb_expr(b, tlb(d, b, tx, va, span));
+    lb_end(b);
+    lb_else(b);
+    lb_expr(b, u_prog(d, L, 1, SYN_UNMAP, env, ep, num(d, 0), num(d, span), NULL, NULL));
+    lb_assign(b, txf(d, b, tx, TX_CLEARED), add(d, txf(d, b, tx, TX_CLEARED), num(d, 1)));
+    lb_assign(b, txf(d, b, tx, TX_HINT), add(d, LV(b, p.i), LV(b, k)));
+    lb_expr(b, tlb(d, b, tx, va, span));
+    lb_end(b);
+    lb_end(b);
+    lb_end(b);
+    lb_set(b, k, add(d, LV(b, k), num(d, 1)));
+    lb_end(b);
+    LExpr *bytes = lx_bin(m, OP_SHL, LV(b, k), num(d, lo));
+    lb_set(b, off, add(d, LV(b, off), bytes));
+    lb_set(b, len, lx_bin(m, OP_SUB, LV(b, len), bytes));
+    lb_end(b);
+}
+
 static void table_fns(Drv *d, const IrUnit *t)
 {
     LModule *m = d->m;
@@ -886,11 +980,14 @@ static void table_fns(Drv *d, const IrUnit *t)
         int s = lir_local(m, f, "s", lt(LK_STATUS));
         int cleared = um ? lir_local(m, f, "cleared", lt(LK_U64)) : -1;
         Piece p = piece_loop(d, &b, t, off, len);
-        int k = -1;
-        if (!um && whole_leaf(d, x)) {
+        int k = -1, li = 0;
+        if (um ? unmap_leaf(d, x, &li) != NULL : whole_leaf(d, x) != NULL) {
             k = lir_local(m, f, "k", lt(LK_U64));
             lb_set(&b, k, num(d, 0));
-            leaf_run(d, &b, t, tp, p, k, off, len, flgs, pa, virt);
+            if (um)
+                unmap_run(d, &b, t, tp, p, k, vbase, off, len, flgs, prot, virt);
+            else
+                leaf_run(d, &b, t, tp, p, k, off, len, flgs, pa, virt);
             lb_comment(&b, "anything else: one entry");
             lb_if(&b, eq(d, LV(&b, k), num(d, 0)));
         }
@@ -1046,10 +1143,6 @@ static void take_table(Drv *d, LB *b, int tx, int cid, int child)
     lb_expr(b, lx_env(m, LENV_MEM_WRITE, 8, 0, env, LV(b, child), num(d, 0), NULL));
 }
 
-static LExpr *tlb(Drv *d, LB *b, int tx, LExpr *va, uint64_t size)
-{
-    return lx_callv(d->m, d->tlb, LV(b, tx), va, num(d, size), NULL);
-}
 
 /* Call the child table's walk: fn(tx, child[, 0...], rest...). */
 static LExpr *child_call(Drv *d, LFn *f, const IrUnit *C, LExpr *first, LExpr *child, LExpr **rest, int nrest)
