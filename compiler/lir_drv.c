@@ -940,30 +940,49 @@ static void table_fns(Drv *d, const IrUnit *t)
     int np = t->params.len;
     LB b;
 
-    /* empty: no entry of any variant is valid, scanned outward from the
-     * entry just cleared: its neighbours are the likeliest in use */
+    /* empty: no entry of any variant is valid. The entries next to the
+     * one just cleared are the likeliest in use: a few on either side
+     * first, then all of them in order. A zero entry is skipped without
+     * decoding it when no variant finds a zeroed entry valid (true of
+     * every table a driver allocates, see zero_valid). */
     if (w->empty) {
         lb_begin(&b, m, w->empty);
         LExpr **tp = pexprs(&b, t, 1);
         int hint = 1 + np;
         int k = lir_local(m, w->empty, "k", lt(LK_U64));
         int i = lir_local(m, w->empty, "i", lt(LK_U64));
-        lb_while(&b, lx_bin(m, OP_LT, LV(&b, k), num(d, 2 * t->entries)));
-        lb_set(&b, i, lx_ite(m, lx_bin(m, OP_BAND, LV(&b, k), num(d, 1)),
-                             lx_bin(m, OP_SUB, LV(&b, hint), lx_bin(m, OP_SHR, add(d, LV(&b, k), num(d, 1)), num(d, 1))),
-                             add(d, LV(&b, hint), lx_bin(m, OP_SHR, LV(&b, k), num(d, 1)))));
-        lb_if(&b, lx_bin(m, OP_LT, LV(&b, i), num(d, t->entries)));
-        LExpr **ep = elem_locals(d, &b, t, tp, LV(&b, i), "e_");
         const IrUnit *vs[MAXV];
-        int nv = variants(x, vs);
-        for (int v = 0; v < nv; v++) {
-            int st = lir_local(m, w->empty, arena_printf(d->a, "st%d", v), lt_rec(ufns(d, vs[v])->state));
-            lb_expr(&b, u_load(d, vs[v], LV(&b, 0), ep, lx_addr(m, LV(&b, st))));
-            ret_if(&b, u_valid(d, vs[v], lx_addr(m, LV(&b, st)), ep), lx_numk(m, 0, LK_BOOL));
+        int nv = variants(x, vs), st[MAXV];
+        for (int v = 0; v < nv; v++)
+            st[v] = lir_local(m, w->empty, arena_printf(d->a, "st%d", v), lt_rec(ufns(d, vs[v])->state));
+        int raw = shared_read(d, x, NULL) && !zero_valid(d->a, x) ? lir_local(m, w->empty, "raw", lt(LK_U64)) : -1;
+        uint64_t near = t->entries < 8 ? t->entries : 8;
+        for (int pass = 0; pass < 2; pass++) {
+            lb_set(&b, k, num(d, 0));
+            lb_while(&b, lx_bin(m, OP_LT, LV(&b, k), num(d, pass ? t->entries : 2 * near)));
+            if (pass)
+                lb_set(&b, i, LV(&b, k));
+            else
+                lb_set(&b, i, lx_ite(m, lx_bin(m, OP_BAND, LV(&b, k), num(d, 1)),
+                                     lx_bin(m, OP_SUB, LV(&b, hint), lx_bin(m, OP_SHR, add(d, LV(&b, k), num(d, 1)), num(d, 1))),
+                                     add(d, LV(&b, hint), lx_bin(m, OP_SHR, LV(&b, k), num(d, 1)))));
+            lb_if(&b, lx_bin(m, OP_LT, LV(&b, i), num(d, t->entries)));
+            LExpr **ep = elem_locals(d, &b, t, tp, LV(&b, i), "e_");
+            if (raw >= 0) {
+                lb_set(&b, raw, raw_read(d, &b, x, LV(&b, 0), ep, -1));
+                lb_if(&b, ne(d, LV(&b, raw), num(d, 0)));
+            }
+            for (int v = 0; v < nv; v++) {
+                LExpr *sp = lx_addr(m, LV(&b, st[v]));
+                lb_expr(&b, raw >= 0 ? u_decode(d, vs[v], LV(&b, raw), sp) : u_load(d, vs[v], LV(&b, 0), ep, sp));
+                ret_if(&b, u_valid(d, vs[v], sp, ep), lx_numk(m, 0, LK_BOOL));
+            }
+            if (raw >= 0)
+                lb_end(&b);
+            lb_end(&b);
+            lb_set(&b, k, add(d, LV(&b, k), num(d, 1)));
+            lb_end(&b);
         }
-        lb_end(&b);
-        lb_set(&b, k, add(d, LV(&b, k), num(d, 1)));
-        lb_end(&b);
         lb_ret(&b, lx_numk(m, 1, LK_BOOL));
         lir_place(m, w->empty);
     }
