@@ -247,6 +247,9 @@ typedef struct LUnitFns {
     LFn  *load, *init, *valid, *translate, *matchflags, *flags, *resolve;
     LFn  *vtranslate;        /* valid() && translate(), for walks */
     LFn  *ok[SYN_COUNT], *do_[SYN_COUNT], *op[SYN_COUNT];
+    LFn  *map_tmpl, *map_put;  /* map_do in two, when it builds one field
+                                  from zero: its flag-only bits, then the
+                                  rest and the write (NULL otherwise) */
 } LUnitFns;
 
 typedef struct LModule {

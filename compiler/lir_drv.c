@@ -733,7 +733,7 @@ static bool run_requires(Drv *d, const IrUnit *L, uint64_t span, uint64_t *kmax)
  * are known to hold; -1, ask them per entry; else a slot saying whether
  * they hold for the whole run. */
 static void run_loop(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, int k, int cnt, int epa, int pa,
-                     int flgs, int virt, int raw, const int *st, int commit, int ok)
+                     int flgs, int virt, int raw, const int *st, int commit, int ok, int tmpl)
 {
     LModule *m = d->m;
     const IrUnit *x = t->elem, *L = whole_leaf(d, x), *vs[MAXV];
@@ -763,7 +763,17 @@ static void run_loop(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
         lb_break(b);
         lb_end(b);
     }
-    if (commit)
+    if (commit && tmpl >= 0) {
+        Args a = { .n = 0 };
+        arg(&a, env);
+        argv_(&a, ep, L->params.len);
+        arg(&a, num(d, 0));
+        arg(&a, num(d, span));
+        arg(&a, LV(b, flgs));
+        arg(&a, LV(b, epa));
+        arg(&a, LV(b, tmpl));
+        lb_expr(b, call(d, ufns(d, L)->map_put, &a));
+    } else if (commit)
         lb_expr(b, u_prog(d, L, 1, SYN_MAP, env, ep, num(d, 0), num(d, span), LV(b, flgs), LV(b, epa)));
     lb_set(b, k, add(d, LV(b, k), num(d, 1)));
     lb_end(b);
@@ -815,14 +825,28 @@ static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
         c = land(d, c, u_prog(d, L, 0, SYN_MAP, env, ep, num(d, 0), num(d, span), LV(b, flgs), LV(b, last)));
         lb_set(b, ok, c);
     }
-    /* the commit (all requires known to hold: no check per entry) */
+    /* the commit (all requires known to hold: no check per entry); the
+     * flag part of the leaf computed once, if the leaf's map allows */
     lb_if(b, txf(d, b, tx, TX_COMMIT));
+    int tmpl = -1;
+    if (ufns(d, L)->map_tmpl) {
+        tmpl = lir_local(m, f, "r_tmpl", lt(LK_U64));
+        LExpr **ep = elem_locals(d, b, t, tp, LV(b, p.i), "r_");
+        Args a = { .n = 0 };
+        arg(&a, env);
+        argv_(&a, ep, L->params.len);
+        arg(&a, num(d, 0));
+        arg(&a, num(d, span));
+        arg(&a, LV(b, flgs));
+        arg(&a, LV(b, pa));
+        lb_set(b, tmpl, call(d, ufns(d, L)->map_tmpl, &a));
+    }
     if (ok >= 0) {
         lb_if(b, LV(b, ok));
-        run_loop(d, b, t, tp, p, k, cnt, epa, pa, flgs, virt, raw, st, 1, -2);
+        run_loop(d, b, t, tp, p, k, cnt, epa, pa, flgs, virt, raw, st, 1, -2, tmpl);
         lb_else(b);
     }
-    run_loop(d, b, t, tp, p, k, cnt, epa, pa, flgs, virt, raw, st, 1, -1);
+    run_loop(d, b, t, tp, p, k, cnt, epa, pa, flgs, virt, raw, st, 1, -1, tmpl);
     if (ok >= 0)
         lb_end(b);
     lb_else(b);
@@ -832,7 +856,7 @@ static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
         lb_set(b, k, LV(b, cnt));
         lb_end(b);
     }
-    run_loop(d, b, t, tp, p, k, cnt, epa, pa, flgs, virt, raw, st, 0, ok);
+    run_loop(d, b, t, tp, p, k, cnt, epa, pa, flgs, virt, raw, st, 0, ok, -1);
     lb_end(b);
     LExpr *bytes = lx_bin(m, OP_SHL, LV(b, k), num(d, lo));
     lb_set(b, off, add(d, LV(b, off), bytes));

@@ -552,15 +552,49 @@ static const SOp **do_order(Arena *a, const SynthProg *p)
     return o;
 }
 
-/* The operations alone, for the range driver (which checked the arguments). */
-static LFn *fn_do(U *x, SynthOpKind k)
+/* Where a map program splits into a template and the rest: it zeroes one
+ * field, sets bits of it, writes it, and nothing else, and its first sets
+ * depend on the flags only. Returns the index of the first op after the
+ * flag-only sets (0: no split). A range driver computes the template once
+ * per run of leaves. */
+static int tmpl_split(const SynthProg *p, const SOp **order)
+{
+    int n = p->ops.len;
+    if (n < 3 || order[0]->kind != SOP_ZERO || order[n - 1]->kind != SOP_WRITE || !order[0]->io)
+        return 0;
+    const SField *f = order[0]->io->field;
+    if (f->kind == FIELD_INSTR)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        const SOp *op = order[i];
+        if (!op->io || op->io->field != f || (i > 0 && i < n - 1 && op->kind != SOP_SET))
+            return 0;
+    }
+    int split = 1;
+    while (split < n - 1 && !varies(order[split]->value))
+        split++;
+    return split > 1 ? split : 0;
+}
+
+/* The operations alone, for the range driver (which checked the
+ * arguments): part 0, all of them (_do); part 1, a map's template (the
+ * zeroed field with its flag-only bits, returned); part 2, the rest, from
+ * a template parameter (_put). */
+static LFn *fn_do(U *x, SynthOpKind k, int part)
 {
     LModule *m = x->m;
     const IrUnit *u = x->u;
     const SynthProg *p = u->prog[k];
-    LFn *f = fn(x, arena_printf(m->a, "%s_do", synth_op_names[k]), lt(LK_VOID), LINK_INTERNAL, p->method->loc);
+    const SOp **order = do_order(m->a, p);
+    int split = k == SYN_MAP ? tmpl_split(p, order) : 0;
+    if (part && !split)
+        return NULL;
+    static const char *const what[] = { "do", "tmpl", "put" };
+    LFn *f = fn(x, arena_printf(m->a, "%s_%s", synth_op_names[k], what[part]), lt(part == 1 ? LK_U64 : LK_VOID),
+                LINK_INTERNAL, p->method->loc);
     OpSlots o;
     op_params(x, f, k, &o);
+    int tmpl = part == 2 ? lir_param(m, f, "tmpl", lt(LK_U64)) : -1;
     /* a local per interface field the program touches */
     const SField *curf[64];
     LExpr *cur[64];
@@ -582,8 +616,10 @@ static LFn *fn_do(U *x, SynthOpKind k)
     e.curf = curf;
     e.cur = cur;
     e.ncur = ncur;
-    const SOp **order = do_order(m->a, p);
-    for (int oi = 0; oi < p->ops.len; oi++) {
+    int from = part == 2 ? split : 0, to = part == 1 ? split : p->ops.len;
+    if (part == 2)
+        lb_set(&b, cslot[0], LV(&b, tmpl));
+    for (int oi = from; oi < to; oi++) {
         const SOp *op = order[oi];
         const SField *fl = op->io ? op->io->field : NULL;
         int c = -1;
@@ -628,6 +664,8 @@ static LFn *fn_do(U *x, SynthOpKind k)
             break;
         }
     }
+    if (part == 1)
+        lb_ret(&b, LV(&b, cslot[0]));
     lir_place(m, f);
     return f;
 }
@@ -672,7 +710,11 @@ static void unit_fns(LModule *m, const IrUnit *u)
         if (!u->prog[k])
             continue;
         x.fns->ok[k] = fn_ok(&x, (SynthOpKind)k);
-        x.fns->do_[k] = fn_do(&x, (SynthOpKind)k);
+        x.fns->do_[k] = fn_do(&x, (SynthOpKind)k, 0);
+        if (k == SYN_MAP) {
+            x.fns->map_tmpl = fn_do(&x, (SynthOpKind)k, 1);
+            x.fns->map_put = x.fns->map_tmpl ? fn_do(&x, (SynthOpKind)k, 2) : NULL;
+        }
         x.fns->op[k] = fn_op(&x, (SynthOpKind)k, x.fns->ok[k], x.fns->do_[k]);
     }
 }
