@@ -1721,27 +1721,40 @@ static void fast_paths(Drv *d, unsigned minp)
                 int j = lir_local(m, f, "j", lt(LK_U64));
                 lb_set(&b, idx, lx_bin(m, OP_BAND, lx_bin(m, OP_SHR, LV(&b, va), num(d, lt_->index_lo)),
                                        num(d, lt_->entries - 1)));
-                lb_set(&b, q, num(d, 1));
-                lb_comment(&b, "scan outward for another valid entry");
-                lb_while(&b, land(d, lx_bin(m, OP_LT, LV(&b, q), num(d, 2 * lt_->entries)), lx_not(m, LV(&b, other))));
-                lb_set(&b, j, lx_ite(m, lx_bin(m, OP_BAND, LV(&b, q), num(d, 1)),
-                                     add(d, LV(&b, idx), lx_bin(m, OP_SHR, add(d, LV(&b, q), num(d, 1)), num(d, 1))),
-                                     lx_bin(m, OP_SUB, LV(&b, idx), lx_bin(m, OP_SHR, LV(&b, q), num(d, 1)))));
-                lb_if(&b, lx_bin(m, OP_LT, LV(&b, j), num(d, lt_->entries)));
+                uint64_t near = lt_->entries < 8 ? lt_->entries : 8;
                 /* the last table's base: the variable its elem params read */
                 LExpr *tbase = k > 0 ? LV(&b, slot_of(f, arena_printf(d->a, "t%d", k))) : pexprs(&b, d->root, 1)[0];
                 LExpr *tp[1] = { tbase };
-                LExpr **oe = elem_locals(d, &b, lt_, tp, LV(&b, j), "o_");
                 const IrUnit *vs[MAXV];
-                int nv = variants(X, vs);
-                for (int i = 0; i < nv; i++) {
-                    int o = lir_local(m, f, arena_printf(d->a, "o%d", i), lt_rec(ufns(d, vs[i])->state));
-                    lb_expr(&b, u_load(d, vs[i], env, oe, lx_addr(m, LV(&b, o))));
-                    lb_set(&b, other, lor(d, LV(&b, other), u_valid(d, vs[i], lx_addr(m, LV(&b, o)), oe)));
+                int nv = variants(X, vs), o[MAXV];
+                for (int i = 0; i < nv; i++)
+                    o[i] = lir_local(m, f, arena_printf(d->a, "o%d", i), lt_rec(ufns(d, vs[i])->state));
+                lb_comment(&b, "another valid entry: a few on either side, then all of them");
+                for (int pass = 0; pass < 2; pass++) {
+                    lb_set(&b, q, num(d, pass ? 0 : 1));
+                    lb_while(&b, land(d, lx_bin(m, OP_LT, LV(&b, q), num(d, pass ? lt_->entries : 2 * near + 1)),
+                                      lx_not(m, LV(&b, other))));
+                    if (pass) {
+                        /* circular, from just after the entry: one side's
+                         * end does not cost a lap of misses */
+                        lb_set(&b, j, add(d, add(d, LV(&b, idx), num(d, 1)), LV(&b, q)));
+                        lb_if(&b, lx_bin(m, OP_GE, LV(&b, j), num(d, lt_->entries)));
+                        lb_set(&b, j, lx_bin(m, OP_SUB, LV(&b, j), num(d, lt_->entries)));
+                        lb_end(&b);
+                    } else
+                        lb_set(&b, j, lx_ite(m, lx_bin(m, OP_BAND, LV(&b, q), num(d, 1)),
+                                             add(d, LV(&b, idx), lx_bin(m, OP_SHR, add(d, LV(&b, q), num(d, 1)), num(d, 1))),
+                                             lx_bin(m, OP_SUB, LV(&b, idx), lx_bin(m, OP_SHR, LV(&b, q), num(d, 1)))));
+                    lb_if(&b, land(d, lx_bin(m, OP_LT, LV(&b, j), num(d, lt_->entries)), ne(d, LV(&b, j), LV(&b, idx))));
+                    LExpr **oe = elem_locals(d, &b, lt_, tp, LV(&b, j), "o_");
+                    for (int i = 0; i < nv; i++) {
+                        lb_expr(&b, u_load(d, vs[i], env, oe, lx_addr(m, LV(&b, o[i]))));
+                        lb_set(&b, other, lor(d, LV(&b, other), u_valid(d, vs[i], lx_addr(m, LV(&b, o[i])), oe)));
+                    }
+                    lb_end(&b);
+                    lb_set(&b, q, add(d, LV(&b, q), num(d, 1)));
+                    lb_end(&b);
                 }
-                lb_end(&b);
-                lb_set(&b, q, add(d, LV(&b, q), num(d, 1)));
-                lb_end(&b);
                 ret_if(&b, lx_not(m, LV(&b, other)), status(d, LIR_RETRY));
             }
             lb_expr(&b, u_prog(d, L, 1, SYN_UNMAP, env, ek, num(d, 0), num(d, S), NULL, NULL));
