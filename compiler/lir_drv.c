@@ -671,28 +671,10 @@ static bool pa_plus(const Sx *x, uint64_t *k)
     return true;
 }
 
-/* mentions nothing but pa, the flags and numbers */
-static bool pa_flags_only(const Sx *x)
-{
-    if (!x)
-        return true;
-    switch (x->kind) {
-    case SX_ARG:
-        return x->arg == ARG_PA || x->arg == ARG_FLGS;
-    case SX_STATE:
-    case SX_CUR:
-    case SX_VAR:
-    case SX_PARAM:
-        return false;
-    default:
-        return pa_flags_only(x->a) && pa_flags_only(x->b) && pa_flags_only(x->c);
-    }
-}
-
 static bool run_clause(const Sx *x, uint64_t span, uint64_t *kmax)
 {
     uint64_t k = 0;
-    if (!pa_flags_only(x))
+    if (!sx_only_args(x, 1u << ARG_PA | 1u << ARG_FLGS))
         return false;
     if (!sx_mentions(x, SX_ARG) || (x->kind == SX_NUM))
         return true;
@@ -726,6 +708,23 @@ static bool run_requires(Drv *d, const IrUnit *L, uint64_t span, uint64_t *kmax)
         if (!run_clause(refold(d->a, (Sx *)r, &f), span, kmax))
             return false;
     return true;
+}
+
+/* A whole-entry call of leaf L's map_tmpl or map_put (fn): fn(env,
+ * params..., 0, span, flgs, pa[, tmpl]). */
+static LExpr *map_part(Drv *d, LFn *fn, const IrUnit *L, LExpr *env, LExpr *const *ps, uint64_t span, LExpr *flgs,
+                       LExpr *pa, LExpr *tmpl)
+{
+    Args a = { .n = 0 };
+    arg(&a, env);
+    argv_(&a, ps, L->params.len);
+    arg(&a, num(d, 0));
+    arg(&a, num(d, span));
+    arg(&a, flgs);
+    arg(&a, pa);
+    if (tmpl)
+        arg(&a, tmpl);
+    return call(d, fn, &a);
 }
 
 /* One loop of leaf_run over entries k < cnt: the commit's (writes; its
@@ -763,17 +762,9 @@ static void run_loop(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
         lb_break(b);
         lb_end(b);
     }
-    if (commit && tmpl >= 0) {
-        Args a = { .n = 0 };
-        arg(&a, env);
-        argv_(&a, ep, L->params.len);
-        arg(&a, num(d, 0));
-        arg(&a, num(d, span));
-        arg(&a, LV(b, flgs));
-        arg(&a, LV(b, epa));
-        arg(&a, LV(b, tmpl));
-        lb_expr(b, call(d, ufns(d, L)->map_put, &a));
-    } else if (commit)
+    if (commit && tmpl >= 0)
+        lb_expr(b, map_part(d, ufns(d, L)->map_put, L, env, ep, span, LV(b, flgs), LV(b, epa), LV(b, tmpl)));
+    else if (commit)
         lb_expr(b, u_prog(d, L, 1, SYN_MAP, env, ep, num(d, 0), num(d, span), LV(b, flgs), LV(b, epa)));
     lb_set(b, k, add(d, LV(b, k), num(d, 1)));
     lb_end(b);
@@ -832,14 +823,7 @@ static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
     if (ufns(d, L)->map_tmpl) {
         tmpl = lir_local(m, f, "r_tmpl", lt(LK_U64));
         LExpr **ep = elem_locals(d, b, t, tp, LV(b, p.i), "r_");
-        Args a = { .n = 0 };
-        arg(&a, env);
-        argv_(&a, ep, L->params.len);
-        arg(&a, num(d, 0));
-        arg(&a, num(d, span));
-        arg(&a, LV(b, flgs));
-        arg(&a, LV(b, pa));
-        lb_set(b, tmpl, call(d, ufns(d, L)->map_tmpl, &a));
+        lb_set(b, tmpl, map_part(d, ufns(d, L)->map_tmpl, L, env, ep, span, LV(b, flgs), LV(b, pa), NULL));
     }
     if (ok >= 0) {
         lb_if(b, LV(b, ok));

@@ -512,19 +512,7 @@ static LFn *fn_ok(U *x, SynthOpKind k)
  * a unit parameter, the state or the field's current bits)? */
 static bool varies(const Sx *x)
 {
-    if (!x)
-        return false;
-    switch (x->kind) {
-    case SX_ARG:
-        return x->arg != ARG_FLGS;
-    case SX_VAR:
-    case SX_PARAM:
-    case SX_STATE:
-    case SX_CUR:
-        return true;
-    default:
-        return varies(x->a) || varies(x->b) || varies(x->c);
-    }
+    return !sx_only_args(x, 1u << ARG_FLGS);
 }
 
 /* The program's operations, with each field's flag-only sets moved ahead

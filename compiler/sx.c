@@ -454,6 +454,23 @@ bool sx_mentions(const Sx *x, SxKind k)
     return sx_mentions(x->a, k) || sx_mentions(x->b, k) || sx_mentions(x->c, k);
 }
 
+bool sx_only_args(const Sx *x, unsigned args)
+{
+    if (!x)
+        return true;
+    switch (x->kind) {
+    case SX_ARG:
+        return (args >> x->arg) & 1;
+    case SX_STATE:
+    case SX_CUR:
+    case SX_VAR:
+    case SX_PARAM:
+        return false;
+    default:
+        return sx_only_args(x->a, args) && sx_only_args(x->b, args) && sx_only_args(x->c, args);
+    }
+}
+
 bool sx_mentions_state(const Sx *x, const SField *f, unsigned lo, unsigned hi)
 {
     if (!x)

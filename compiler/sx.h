@@ -87,6 +87,10 @@ bool sx_equal(const Sx *x, const Sx *y);        /* structural */
 bool sx_is_num(const Sx *x, uint64_t v);
 /* Does x mention a kind (SX_STATE, SX_VAR, SX_CUR, ...)? */
 bool sx_mentions(const Sx *x, SxKind k);
+/* Does x depend on nothing but numbers, flags and the arguments in
+ * `args` (a mask of 1 << SxArg): no state, current bits, range variable
+ * or unit parameter? */
+bool sx_only_args(const Sx *x, unsigned args);
 /* Does x mention state slice [lo,hi) of f (overlapping bits count)? */
 bool sx_mentions_state(const Sx *x, const SField *f, unsigned lo, unsigned hi);
 /* Replace every SX_VAR by `by` (re-folding on the way up). */
