@@ -168,7 +168,15 @@ static bool jit_ready(Session *s, const LFn *f)
     const char *err = NULL;
     if (jit_add(s->jit, mutator ? mut : one, mutator ? 3 : 1, &err))
         return true;
-    snprintf(s->error, sizeof s->error, "%s: the JIT failed: %s", f->name, err ? err : "?");
+    /* A compile on first use failed: the rest of the session interprets
+     * (as when the start-up compile fails), so the failure is paid and
+     * reported once, not on every command. What the JIT compiled stays in
+     * use; both engines run the same LIR. */
+    fprintf(s->opt.err, "vrsc: the JIT failed on %s (%s): using the interpreter\n", f->name, err ? err : "?");
+    s->engine = ENGINE_INTERP;
+    s->in = linterp_new(s->m, &s->mem);
+    if (!s->in)
+        snprintf(s->error, sizeof s->error, "%s: the JIT failed, and no memory for the interpreter", f->name);
     return false;
 }
 
@@ -185,7 +193,7 @@ uint64_t session_call(Session *s, const LFn *f, const uint64_t *args)
         return r;
     }
     if (!jit_ready(s, f))
-        return 0;
+        return s->in ? session_call(s, f, args) : 0;
     return jit_call(s->jit, f, args);
 }
 
@@ -296,7 +304,7 @@ void session_walk(Session *s, uint64_t va, SessWalk *w)
     memset(s->trace, 0, sizeof(uint64_t) * (size_t)nwords);
     faults_reset(s);
     s->error[0] = 0;
-    if (!s->nwalk && s->jit && jit_ready(s, s->root->walk))
+    if (!s->nwalk && s->jit && !s->in && jit_ready(s, s->root->walk))
         s->nwalk = (SessWalkFn *)jit_native(s->jit, s->root->walk);
     if (s->nwalk) {
         w->status = s->nwalk(s->ctx, va, s->trace);

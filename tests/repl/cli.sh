@@ -180,6 +180,24 @@ jit_fails "translate, the JIT failing" translate "$spec" --engine=jit --image "$
 has "$tmp/out" "0x1000 -> 0x2000 (4K page, no flags)" "translate, the JIT failing"
 has "$tmp/out" "0x5000: fault: not mapped at level 4" "translate, the JIT failing: a fault"
 
+echo "jit: a JIT that fails later"
+# Start-up compiles resolve alone; the mutators compile on the first map.
+# An option that fails only functions with a frame over 100 bytes (the
+# mutators', not resolve's) makes that later compile fail: vrsc says so
+# once, interprets from then on, and every command still works.
+if ! "$vrsc" jit "$spec" --engine=jit --mem 1M -e quit 2>&1 | grep -q "built without libgccjit"; then
+    checks=$((checks + 1))
+    VRSC_JIT_CFLAGS="-Werror=frame-larger-than=100" "$vrsc" jit "$spec" --engine=jit --mem 16M \
+        -e 'translate 0x1000; map 0x1000 4K 0x2000; map 0x2000 4K 0x3000; translate 0x2000; walk 0x1000; stats' \
+        >"$tmp/out" 2>"$tmp/err" || fail "a JIT that fails later: status $?: $(cat "$tmp/err")"
+    [ "$(grep -c '^vrsc: the JIT failed on .*_map (libgccjit: .*): using the interpreter$' "$tmp/err")" -eq 1 ] ||
+        fail "a JIT that fails later: not one fallback message in: $(cat "$tmp/err")"
+    [ "$(grep -c '^OK: mapped' "$tmp/out")" -eq 2 ] || fail "a JIT that fails later: the maps: $(cat "$tmp/out")"
+    has "$tmp/out" "0x2000 -> 0x3000 (4K page, no flags)" "a JIT that fails later: translate"
+    has "$tmp/out" "level 4: PtEntry [1]" "a JIT that fails later: walk"
+    has "$tmp/out" "engine: interp" "a JIT that fails later: stats"
+fi
+
 echo "jit: unmap over an empty table of an image"
 # The driver never leaves an empty table, but an image can hold one: the
 # PT of 0x1000 with its only entry zeroed. An unmap covering it whole (or
