@@ -524,6 +524,13 @@ static LExpr *u_decode(Drv *d, const IrUnit *v, LExpr *raw, LExpr *st)
     return lx_callv(d->m, ufns(d, v)->decode, raw, st, NULL);
 }
 
+/* Variant v's state into *st: decoded from the entry's raw word (slot raw,
+ * when all variants share one read: shared_read) or loaded. */
+static LExpr *u_state(Drv *d, LB *b, const IrUnit *v, int raw, LExpr *env, LExpr *const *ps, LExpr *st)
+{
+    return raw >= 0 ? u_decode(d, v, LV(b, raw), st) : u_load(d, v, env, ps, st);
+}
+
 /* A program of v: _ok, _do or the checked op (which = 0, 1, 2). */
 static LExpr *u_prog(Drv *d, const IrUnit *v, int which, SynthOpKind k, LExpr *env, LExpr *const *ps,
                      LExpr *va, LExpr *sz, LExpr *flgs, LExpr *pa)
@@ -640,6 +647,17 @@ static LExpr *tlb(Drv *d, LB *b, int tx, LExpr *va, uint64_t size)
     return lx_callv(d->m, d->tlb, LV(b, tx), va, num(d, size), NULL);
 }
 
+/* cnt = the whole entries of table t from entry p.i that [off, off + len)
+ * covers, up to the table's end. */
+static void run_count(Drv *d, LB *b, const IrUnit *t, Piece p, int len, int cnt)
+{
+    LModule *m = d->m;
+    lb_set(b, cnt, lx_bin(m, OP_SHR, LV(b, len), num(d, t->index_lo)));
+    lb_if(b, lx_bin(m, OP_GT, LV(b, cnt), lx_bin(m, OP_SUB, num(d, t->entries), LV(b, p.i))));
+    lb_set(b, cnt, lx_bin(m, OP_SUB, num(d, t->entries), LV(b, p.i)));
+    lb_end(b);
+}
+
 /* ---- requires over a run of leaves ---------------------------------------------------
  *
  * A run maps pa, pa + span, ..., last with one leaf each. Its map's
@@ -749,7 +767,7 @@ static void run_loop(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
         lb_set(b, raw, raw_read(d, b, x, env, ep, tx));
     for (int i = 0; i < nv; i++) {
         LExpr *sp = lx_addr(m, LV(b, st[i]));
-        lb_expr(b, raw >= 0 ? u_decode(d, vs[i], LV(b, raw), sp) : u_load(d, vs[i], env, ep, sp));
+        lb_expr(b, u_state(d, b, vs[i], raw, env, ep, sp));
         lb_if(b, u_valid(d, vs[i], sp, ep));
         lb_break(b);
         lb_end(b);
@@ -789,10 +807,7 @@ static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
     LExpr *env = txf(d, b, tx, TX_ENV);
     lb_comment(b, "whole empty entries: mapped in one loop");
     lb_if(b, land(d, eq(d, LV(b, p.sub), num(d, 0)), eq(d, LV(b, p.n), num(d, span))));
-    lb_set(b, cnt, lx_bin(m, OP_SHR, LV(b, len), num(d, lo)));
-    lb_if(b, lx_bin(m, OP_GT, LV(b, cnt), lx_bin(m, OP_SUB, num(d, t->entries), LV(b, p.i))));
-    lb_set(b, cnt, lx_bin(m, OP_SUB, num(d, t->entries), LV(b, p.i)));
-    lb_end(b);
+    run_count(d, b, t, p, len, cnt);
     /* Separate loops for the commit and the dry run, and for a commit
      * whose requires are known to hold, so each loop does only what it
      * must and the compiler computes the flag part of the entries once. */
@@ -888,10 +903,7 @@ static void unmap_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p,
     lb_comment(b, "whole entries: leaves unmapped or protected in one loop");
     lb_if(b, land(d, land(d, eq(d, LV(b, p.sub), num(d, 0)), eq(d, LV(b, p.n), num(d, span))),
                   eq(d, LV(b, virt), num(d, 0))));
-    lb_set(b, cnt, lx_bin(m, OP_SHR, LV(b, len), num(d, lo)));
-    lb_if(b, lx_bin(m, OP_GT, LV(b, cnt), lx_bin(m, OP_SUB, num(d, t->entries), LV(b, p.i))));
-    lb_set(b, cnt, lx_bin(m, OP_SUB, num(d, t->entries), LV(b, p.i)));
-    lb_end(b);
+    run_count(d, b, t, p, len, cnt);
     int st[MAXV];
     for (int i = 0; i < nv; i++)
         st[i] = lir_local(m, f, arena_printf(d->a, "r_st%d", i), lt_rec(ufns(d, vs[i])->state));
@@ -902,7 +914,7 @@ static void unmap_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p,
         lb_set(b, raw, raw_read(d, b, x, env, ep, tx));
     for (int i = 0; i < nv; i++) {
         LExpr *sp = lx_addr(m, LV(b, st[i]));
-        lb_expr(b, raw >= 0 ? u_decode(d, vs[i], LV(b, raw), sp) : u_load(d, vs[i], env, ep, sp));
+        lb_expr(b, u_state(d, b, vs[i], raw, env, ep, sp));
         if (i == li)
             continue;
         lb_if(b, u_valid(d, vs[i], sp, ep));
@@ -982,7 +994,7 @@ static void table_fns(Drv *d, const IrUnit *t)
             }
             for (int v = 0; v < nv; v++) {
                 LExpr *sp = lx_addr(m, LV(&b, st[v]));
-                lb_expr(&b, raw >= 0 ? u_decode(d, vs[v], LV(&b, raw), sp) : u_load(d, vs[v], LV(&b, 0), ep, sp));
+                lb_expr(&b, u_state(d, &b, vs[v], raw, LV(&b, 0), ep, sp));
                 ret_if(&b, u_valid(d, vs[v], sp, ep), lx_numk(m, 0, LK_BOOL));
             }
             if (raw >= 0)
@@ -1113,10 +1125,7 @@ static void classify(Drv *d, LB *b, const IrUnit *x, Ent *e, int tx, int off, LE
     for (int i = 0; i < e->nv; i++) {
         const IrUnit *V = e->vs[i];
         LExpr *st = lx_addr(m, LV(b, e->st[i]));
-        if (raw >= 0)
-            lb_expr(b, u_decode(d, V, LV(b, raw), st));
-        else
-            lb_expr(b, u_load(d, V, env, e->ps, st));
+        lb_expr(b, u_state(d, b, V, raw, env, e->ps, st));
         lb_if(b, land(d, eq(d, LV(b, e->kind), num(d, K_EMPTY)),
                       u_vtranslate(d, V, st, e->ps, LV(b, off), lx_addr(m, LV(b, e->tpa)))));
         lb_set(b, e->kind, lx_numk(m, V->child ? K_TABLE : K_LEAF, LK_INT));
