@@ -167,7 +167,7 @@ int pt_linux_init(struct pt_linux *pt, struct vrs_env *env)
 void pt_linux_fini(struct pt_linux *pt)
 {
     struct vrs_env *env = pt->env;
-    uintptr_t off = env->phys_offset;
+    uintptr_t off = (uintptr_t)env->direct_map;
     pgd_t *pgd = __va(off, pt->pgd_pa);
     for (int i = 0; i < PTRS_PER_PTE; i++) {
         if (pgd_none(pgd[i]) || pgd_bad(pgd[i]))
@@ -308,7 +308,7 @@ int pt_linux_map(struct pt_linux *pt, uint64_t va, uint64_t size, uint64_t pa, p
         pa + size > __PHYSICAL_MASK + 1)
         return -EINVAL;
     struct vrs_env *env = pt->env;
-    uintptr_t off = env->phys_offset;
+    uintptr_t off = (uintptr_t)env->direct_map;
     uint64_t addr = va, end = va + size, next;
     pgd_t *pgd = pgd_offset(pt, off, addr);
     do {
@@ -367,7 +367,7 @@ int pt_linux_unmap(struct pt_linux *pt, uint64_t va, uint64_t size)
     if (!range_ok(va, size))
         return -EINVAL;
     struct vrs_env *env = pt->env;
-    uintptr_t off = env->phys_offset;
+    uintptr_t off = (uintptr_t)env->direct_map;
     uint64_t addr = va, end = va + size, next;
     pgd_t *pgd = pgd_offset(pt, off, addr);
     do {
@@ -446,7 +446,7 @@ int pt_linux_protect(struct pt_linux *pt, uint64_t va, uint64_t size, pgprot_t p
     if (!range_ok(va, size))
         return -EINVAL;
     struct vrs_env *env = pt->env;
-    uintptr_t off = env->phys_offset;
+    uintptr_t off = (uintptr_t)env->direct_map;
     uint64_t addr = va, end = va + size, next;
     pgd_t *pgd = pgd_offset(pt, off, addr);
     int pages = 0, err = 0;
@@ -473,7 +473,7 @@ int pt_linux_resolve(struct pt_linux *pt, uint64_t va, uint64_t *pa, pgprot_t *p
 {
     if (va >= VA_LIMIT)
         return -EINVAL;
-    uintptr_t off = pt->env->phys_offset;
+    uintptr_t off = (uintptr_t)pt->env->direct_map;
     pgd_t *pgd = pgd_offset(pt, off, va);
     if (pgd_none(*pgd))
         return -ENOENT;

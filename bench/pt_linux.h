@@ -9,7 +9,7 @@
  * 4-level paging in Linux. Entries are pfn | protection bits (pte_t etc.),
  * tables come from the same environment as the generated driver's
  * (vrs_alloc_table) and are reached through the same direct map
- * (pa + env->phys_offset, Linux's __va()).
+ * (env->direct_map + pa, Linux's __va()).
  *
  * What it does, and what it leaves out (as Linux does):
  *  - map: vmap_range_noflush/ioremap_page_range: each piece gets a 1 GiB or

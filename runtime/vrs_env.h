@@ -14,8 +14,8 @@
  * An OS plugs in one of two ways:
  *
  *  - Default definitions (this file). Page-table memory is read and written
- *    with volatile accesses through a direct map, virtual = physical +
- *    phys_offset; everything else goes through the function pointers of
+ *    with volatile accesses through a direct map, virtual = direct_map +
+ *    physical; everything else goes through the function pointers of
  *    struct vrs_env_ops. The direct-map path is not bounds-checked: a driver
  *    only touches tables it allocated through alloc_table, and every access
  *    is naturally aligned to its size.
@@ -47,7 +47,11 @@ struct vrs_env_ops;
 
 struct vrs_env {
     const struct vrs_env_ops *ops;
-    uintptr_t phys_offset;     /* virtual = physical + phys_offset */
+    /* Where physical address 0 appears in the OS's virtual address space
+     * (Linux's PAGE_OFFSET): virtual = direct_map + physical. A pointer,
+     * not an integer, so that the compiler knows a table-entry store
+     * cannot change it and keeps it in a register across a loop of them. */
+    unsigned char *direct_map;
     void     *arg;             /* the OS's */
 };
 
@@ -75,7 +79,7 @@ struct vrs_env_ops {
 
 static inline void *vrs_phys_to_virt(const struct vrs_env *env, uint64_t pa)
 {
-    return (void *)((uintptr_t)pa + env->phys_offset);
+    return (void *)((uintptr_t)env->direct_map + (uintptr_t)pa);
 }
 
 static inline uint8_t vrs_mem_read8(const struct vrs_env *env, uint64_t pa)

@@ -330,7 +330,7 @@ vrs_hosted *vrs_hosted_new(uint64_t phys_bytes)
     }
     h->fail_after = -1;
     h->env.ops = &hosted_ops;
-    h->env.phys_offset = (uintptr_t)h->mem;
+    h->env.direct_map = (unsigned char *)h->mem;
     h->env.arg = h;
     return h;
 }

@@ -6,7 +6,7 @@
  * used alongside GPLv2 and BSD kernels; unlike vrs_env.h it needs libc.
  *
  * A vrs_hosted owns a zeroed buffer that simulates physical memory
- * [0, phys_bytes) and an env whose phys_offset is the buffer's address, so a
+ * [0, phys_bytes) and an env whose direct_map is the buffer's address, so a
  * driver's vrs_mem_* accesses hit the buffer directly. Those inline accesses
  * cannot be checked: a driver that writes outside the buffer corrupts the
  * host (run under ASan to catch it). Everything that goes through the ops

@@ -58,7 +58,7 @@ static void test_memory(void)
     CHECK(vrs_hosted_new(0) == NULL);
     CHECK(vrs_hosted_from_env(env) == h);
     CHECK(vrs_hosted_phys_bytes(h) == 1 * MiB);
-    CHECK(env->phys_offset == (uintptr_t)vrs_hosted_ptr(h, 0, 1 * MiB));
+    CHECK(env->direct_map == vrs_hosted_ptr(h, 0, 1 * MiB));
     CHECK(all_bytes(h, 0, 1 * MiB, 0));
 
     /* The inline direct map hits the buffer; the checked accessors agree. */
@@ -569,7 +569,7 @@ static void test_env_null_ops(void)
 {
     uint64_t buf[512] = {0};
     int calls = 0;
-    struct vrs_env env = { NULL, (uintptr_t)buf, &calls };
+    struct vrs_env env = { NULL, (unsigned char *)buf, &calls };
     uint64_t pa = 0x55;
 
     CHECK(!vrs_alloc_table(&env, 4096, 4096, &pa) && pa == 0x55);
