@@ -696,7 +696,10 @@ static void function(Emit *e, const LFn *f)
         eb_printf(b, "/* %s */\n", f->comment);
     /* a hot function is inlined even where gcc guesses the call unlikely
      * (a 4 KiB leaf, four levels down) */
-    const char *spec = !is_static(e, f) ? "" : f->hot ? arena_printf(e->a, "static %s_HOT ", e->P) : "static inline ";
+    const char *spec = !is_static(e, f) ? ""
+                       : f->hot   ? arena_printf(e->a, "static %s_HOT ", e->P)
+                       : f->cold  ? arena_printf(e->a, "static %s_COLD ", e->P)
+                                  : "static inline ";
     eb_printf(b, "%s\n%s%s\n{\n", loc_str(e, f->loc), spec, signature(e, f));
     bool *used = arena_alloc(e->a, (size_t)f->slots.len + 1);
     uses_block(&f->body, used);
@@ -750,7 +753,7 @@ static void header_top(Emit *e)
     eb_printf(h, "typedef uint64_t %s_flags_t;\n", e->prefix);
     VEC_FOREACH(const char *, f, e->ir->flags)
         eb_printf(h, "#define %-40s ((%s_flags_t)1 << %d)\n",
-                  arena_printf(e->a, "%s_FLAG_%s", e->P, upper(e->a, f)), e->prefix, f_i);
+                  arena_printf(e->a, "%s_FLAG_%s", e->P, upper(e->a, f)), e->prefix, e->ir->flag_bit[f_i]);
     VEC_FOREACH(const SField *, f, e->ir->regs)
         eb_printf(h, "#define %-40s %d\n", arena_printf(e->a, "%s_REG_%s", e->P, reg_name(e, f)), f_i);
     VEC_FOREACH(const SField *, f, e->ir->instrs)
@@ -776,6 +779,19 @@ static void header_top(Emit *e)
               "#define %s_HOT inline\n"
               "#endif\n",
               e->P, e->P);
+    bool cold = false;
+    VEC_FOREACH(const LFn *, f, e->m->fns)
+        cold |= f->cold;
+    if (cold)
+        eb_printf(h,
+                  "/* the rare paths (a root register the context has no copy of):\n"
+                  " * out of line, so the common path needs no stack frame */\n"
+                  "#if defined(__GNUC__)\n"
+                  "#define %s_COLD __attribute__((cold, noinline))\n"
+                  "#else\n"
+                  "#define %s_COLD\n"
+                  "#endif\n",
+                  e->P, e->P);
 }
 
 /* Write b to path.vrsc-tmp; the caller renames it into place. */

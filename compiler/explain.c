@@ -157,13 +157,13 @@ void out_flags(Out *o, const Session *s, uint64_t flags)
 {
     bool any = false;
     VEC_FOREACH(const char *, f, s->ir->flags)
-        if (f_i < 64 && (flags >> f_i & 1)) {
+        if (flags & ir_flag(s->ir, f_i)) {
             if (any)
                 out_ch(o, ' ');
             out_str(o, f);
             any = true;
         }
-    uint64_t known = s->ir->flags.len >= 64 ? UINT64_MAX : ((uint64_t)1 << s->ir->flags.len) - 1;
+    uint64_t known = ir_flags_all(s->ir);
     if (flags & ~known) {
         if (any)
             out_ch(o, ' ');
@@ -179,7 +179,7 @@ void out_jflags(Out *o, const Session *s, uint64_t flags)
     bool any = false;
     out_ch(o, '[');
     VEC_FOREACH(const char *, f, s->ir->flags)
-        if (f_i < 64 && (flags >> f_i & 1)) {
+        if (flags & ir_flag(s->ir, f_i)) {
             if (any)
                 out_ch(o, ',');
             out_jstr(o, f);
@@ -369,7 +369,7 @@ static void hit(Out *o, Session *s, const char *cmd, uint64_t va, uint64_t pa, u
                 const Access *acc)
 {
     int need = acc ? session_access_flag(s, acc->kind) : -1;
-    bool denied = need >= 0 && need < 64 && !(flags >> need & 1);
+    bool denied = need >= 0 && !(flags & ir_flag(s->ir, need));
     const char *fname = need >= 0 ? s->ir->flags.items[need] : "";
     head(o, cmd, va, acc);
     if (o->json) {

@@ -95,7 +95,12 @@ typedef struct IrProgram {
     const char  *spec;         /* the spec file's base name, for back-links */
     PtrVec       units;        /* IrUnit*, definition order */
     PtrVec       roots;        /* IrUnit* */
-    PtrVec       flags;        /* const char*: global flag names */
+    PtrVec       flags;        /* const char*: global flag names (at most 64) */
+    /* Flag i is bit flag_bit[i] of flags_t. Chosen where the leaves keep
+     * the flag (x86: writable is bit 1, as in the PTE), so that decoding
+     * a leaf's flags, checking them and writing them are masks; the other
+     * flags take the lowest free bits. */
+    uint8_t      flag_bit[64];
     PtrVec       regs;         /* SField*: reg fields, numbered in order */
     PtrVec       instrs;       /* SField*: instr fields, numbered in order */
 } IrProgram;
@@ -105,6 +110,12 @@ typedef struct IrProgram {
 IrProgram *ir_lower(SemaProgram *sp, const SynthResult *syn, const char *prefix);
 
 IrUnit *ir_unit(const IrProgram *ir, const SemaUnit *su);
+/* Flag i as a flags_t value; every flag of the program. */
+static inline uint64_t ir_flag(const IrProgram *ir, int i)
+{
+    return (uint64_t)1 << ir->flag_bit[i];
+}
+uint64_t ir_flags_all(const IrProgram *ir);
 int     ir_reg_id(const IrProgram *ir, const SField *f);      /* -1 if none */
 int     ir_instr_id(const IrProgram *ir, const SField *f);
 

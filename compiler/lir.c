@@ -437,6 +437,13 @@ static int state_index(const IrUnit *u, const SField *f)
     return -1;
 }
 
+/* Where flag k is in flags_t; a unit-level `flags = {..}` (deprecated)
+ * makes no global flags, and its flags stay at their index. */
+static unsigned flag_bit(const LModule *m, int k)
+{
+    return k >= 0 && k < m->ir->flags.len ? m->ir->flag_bit[k] : (unsigned)k;
+}
+
 LExpr *lir_from_sx(LModule *m, const Sx *x, const LSxEnv *env)
 {
     if (!x)
@@ -447,7 +454,7 @@ LExpr *lir_from_sx(LModule *m, const Sx *x, const LSxEnv *env)
     case SX_ARG:
         return env->args[x->arg] ? env->args[x->arg] : lx_num(m, 0);
     case SX_FLAG:
-        return lx_bin(m, OP_BAND, lx_bin(m, OP_SHR, env->flags, lx_num(m, (uint64_t)x->flag)),
+        return lx_bin(m, OP_BAND, lx_bin(m, OP_SHR, env->flags, lx_num(m, flag_bit(m, x->flag))),
                       lx_num(m, 1));
     case SX_STATE: {
         int k = env->unit ? state_index(env->unit, x->field) : -1;

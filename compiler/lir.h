@@ -208,6 +208,8 @@ struct LFn {
     const IrUnit *unit;      /* the segment it belongs to (per-unit code) */
     bool        hot;         /* small and on every walk: a C backend
                               * should inline it into its callers */
+    bool        cold;        /* rarely run: a C backend keeps it out of
+                              * line, so its callers need no frame for it */
 };
 
 /* A root's range driver. */

@@ -324,10 +324,8 @@ static void declare_walk(Drv *d, const IrUnit *x)
     lir_param(m, w->rresolve, "pa", lt_ptr(LK_U64));
     lir_param(m, w->rresolve, "flags", lt_ptr(LK_FLAGS));
     lir_param(m, w->rresolve, "psz", lt_ptr(LK_U64));
-    if (x == d->root && d->root_cache) {
-        lir_param(m, w->rresolve, "root_cached", lt(LK_U64));
+    if (x == d->root && d->root_cache)   /* resolve reads the register if needed */
         lir_param(m, w->rresolve, "root_raw", lt(LK_U64));
-    }
     if (x->kind == IR_TABLE && table_freed(d, x)) {
         w->empty = dfn(d, x, "empty", LK_BOOL);
         lir_param(m, w->empty, "env", lt(LK_ENV));
@@ -1478,9 +1476,8 @@ static void entry_resolve(Drv *d, const IrUnit *x)
     int raw = -1;
     if (shared_read(d, x, NULL)) {
         raw = lir_local(m, f, "raw", lt(LK_U64));
-        LExpr *r = raw_read(d, &b, x, LV(&b, env), ps, -1);
-        if (x == d->root && d->root_cache)   /* the context's copy of the root register */
-            r = lx_ite(m, LV(&b, psz + 1), LV(&b, psz + 2), r);
+        LExpr *r = x == d->root && d->root_cache ? LV(&b, psz + 1)   /* the register, read */
+                                                 : raw_read(d, &b, x, LV(&b, env), ps, -1);
         lb_set(&b, raw, r);
     }
     for (int i = 0; i < nv; i++) {
@@ -1898,6 +1895,40 @@ static LFn *resolve_fn(Drv *d)
     return f;
 }
 
+/* resolve with a context that has no copy of the root register: reads
+ * it into a copy of the context and resolves with that. Out of line, so
+ * that resolve's own path, the common one, makes no call and needs no
+ * stack frame; resolve stays free of writes to the context (callers may
+ * resolve concurrently). */
+static LFn *resolve_reg_fn(Drv *d, LFn *resolve)
+{
+    LModule *m = d->m;
+    LFn *f = lir_fn(m, arena_printf(d->a, "%s_resolve_reg", d->R), lt(LK_STATUS), LINK_INTERNAL,
+                    d->root->loc);
+    f->cold = true;
+    for (int i = 0; i < resolve->nparams; i++) {
+        const LSlot *p = resolve->slots.items[i];
+        lir_param(m, f, p->name, p->ty);
+    }
+    int c = lir_local(m, f, "c", lt_rec(d->ctx));
+    LB b;
+    lb_begin(&b, m, f);
+    VEC_FOREACH(const LField *, fd, d->ctx->fields)
+        if (fd_i != d->ctx_raw && fd_i != d->ctx_cached)
+            lb_assign(&b, lx_field(m, LV(&b, c), fd_i), lx_field(m, LV(&b, 0), fd_i));
+    LExpr **cps = ctx_params(d, &b, c);
+    lb_assign(&b, lx_field(m, LV(&b, c), d->ctx_raw),
+              raw_read(d, &b, d->root, lx_field(m, LV(&b, c), d->ctx_env), cps, -1));
+    lb_assign(&b, lx_field(m, LV(&b, c), d->ctx_cached), num(d, 1));
+    Args a = { .n = 0 };
+    arg(&a, lx_addr(m, LV(&b, c)));
+    for (int i = 1; i < 5; i++)
+        arg(&a, LV(&b, i));
+    lb_ret(&b, call(d, resolve, &a));
+    lir_place(m, f);
+    return f;
+}
+
 /* `if (done != NULL) *done = v;` */
 static void set_out(Drv *d, LB *b, int p, LExpr *v)
 {
@@ -2227,6 +2258,13 @@ static void root_api(Drv *d)
         lb_begin(&b, m, f);
         if (space)
             ret_if(&b, lx_bin(m, OP_GE, LV(&b, va), num(d, space)), status(d, LIR_EINVAL));
+        if (d->root_cache) {
+            LFn *g = resolve_reg_fn(d, f);
+            Args a = { .n = 0 };
+            for (int i = 0; i < 5; i++)
+                arg(&a, LV(&b, i));
+            ret_if(&b, lx_not(m, lx_field(m, LV(&b, ctx), d->ctx_cached)), call(d, g, &a));
+        }
         LExpr **cps = ctx_params(d, &b, ctx);
         /* the general walk: a straight fast path, as map has, was no
          * faster (bench/driver_bench.sh) and doubled the JIT's work */
@@ -2237,10 +2275,8 @@ static void root_api(Drv *d)
         arg(&a, lx_addr(m, LV(&b, p)));
         arg(&a, lx_addr(m, LV(&b, fl)));
         arg(&a, lx_addr(m, LV(&b, ps)));
-        if (d->root_cache) {
-            arg(&a, lx_field(m, LV(&b, ctx), d->ctx_cached));
+        if (d->root_cache)
             arg(&a, lx_field(m, LV(&b, ctx), d->ctx_raw));
-        }
         lb_set(&b, s, call(d, wr->rresolve, &a));
         lb_if(&b, eq(d, LV(&b, s), status(d, LIR_OK)));
         set_out(d, &b, pa, LV(&b, p));

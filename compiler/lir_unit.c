@@ -251,6 +251,125 @@ static LSxEnv sxenv(U *x, LB *b, LExpr *st, const int *ps)
 }
 
 /* bool PREFIX_UNIT_WHAT(const state *st, params... [, flags_t flgs]) */
+/* One group of matchflags' flag conjuncts: those over bits of one state
+ * field at one distance from their flags' bits in flags_t. */
+typedef struct FlagGroup {
+    const Sx *bit;                 /* one of the bits: names the field */
+    int       dist;                /* state bit - flags_t bit */
+    uint64_t  eq, imp, inv;        /* flags_t masks */
+} FlagGroup;
+
+/* A conjunct over one flag and one state bit: `s == flgs.f` (inverted:
+ * `s != flgs.f`, or s an inverted bit) sets *imp false; `flgs.f ==> s`
+ * sets it true. */
+static bool flag_conjunct(const LModule *m, const Sx *c, const Sx **bit, int *flag, bool *neg, bool *imp)
+{
+    if (c->kind != SX_BIN)
+        return false;
+    const Sx *fl = NULL, *s = NULL;
+    if (c->op == OP_EQ || c->op == OP_NE) {
+        fl = c->a->kind == SX_FLAG ? c->a : c->b;
+        s = c->a->kind == SX_FLAG ? c->b : c->a;
+        *imp = false;
+    } else if (c->op == OP_IMPLIES) {
+        fl = c->a;
+        s = c->b;
+        *imp = true;
+    }
+    if (!fl || fl->kind != SX_FLAG || fl->flag < 0 || fl->flag >= m->ir->flags.len)
+        return false;
+    *bit = sx_state_bit(s, neg);
+    if (!*bit || (*bit)->field->size > 8)
+        return false;
+    *neg ^= c->op == OP_NE;
+    *flag = fl->flag;
+    return true;
+}
+
+static void conjuncts(const Sx *c, const Sx **out, int *n, int max)
+{
+    if (c->kind == SX_BIN && c->op == OP_LAND) {
+        conjuncts(c->a, out, n, max);
+        conjuncts(c->b, out, n, max);
+    } else if (*n < max) {
+        out[(*n)++] = c;
+    } else {
+        *n = max + 1;   /* too many: not split */
+    }
+}
+
+/* matchflags with its flag conjuncts as masks: per group of state bits at
+ * one distance from their flags' bits, `((s >> d) ^ flgs ^ INV) & EQ`
+ * (each bit equals its flag) and `flgs & ((s >> d) ^ INV ^ IMP) & IMP`
+ * (each flag asked has its bit) are 0; the other conjuncts follow as they
+ * are. With flags_t in the leaf's layout (ir.h's flag_bit), x86's PTE
+ * check is one xor and one test, as a hand-written pte_flags() compare. */
+static LExpr *matchflags_expr(U *x, const Sx *pred, const LSxEnv *e)
+{
+    LModule *m = x->m;
+    const Sx *cs[64];
+    int n = 0;
+    conjuncts(pred, cs, &n, 64);
+    if (n > 64)
+        return lir_from_sx(m, pred, e);
+    FlagGroup g[64];
+    int ng = 0;
+    bool grouped[64] = { false };
+    for (int i = 0; i < n; i++) {
+        const Sx *bit;
+        int flag;
+        bool neg, imp;
+        if (!flag_conjunct(m, cs[i], &bit, &flag, &neg, &imp))
+            continue;
+        int dist = (int)bit->lo - m->ir->flag_bit[flag];
+        int k = 0;
+        while (k < ng && (g[k].bit->field != bit->field || g[k].dist != dist))
+            k++;
+        if (k == ng)
+            g[ng++] = (FlagGroup){ bit, dist, 0, 0, 0 };
+        uint64_t b = ir_flag(m->ir, flag);
+        if ((g[k].eq | g[k].imp) & b)
+            continue;   /* the flag twice in one group: left as it is */
+        *(imp ? &g[k].imp : &g[k].eq) |= b;
+        g[k].inv |= neg ? b : 0;
+        grouped[i] = true;
+    }
+    LExpr *r = NULL;
+    for (int k = 0; k < ng; k++) {
+        Sx whole = *g[k].bit;
+        whole.lo = 0;
+        whole.hi = (unsigned)whole.field->size * 8;
+        whole.name = NULL;
+        LExpr *v = lir_from_sx(m, &whole, e);
+        if (g[k].dist > 0)
+            v = lx_bin(m, OP_SHR, v, lx_num(m, (uint64_t)g[k].dist));
+        else if (g[k].dist < 0)
+            v = lx_bin(m, OP_SHL, v, lx_num(m, (uint64_t)-g[k].dist));
+        LExpr *c[2] = { NULL, NULL };
+        if (g[k].eq) {
+            LExpr *t = lx_bin(m, OP_BXOR, v, e->flags);
+            if (g[k].inv & g[k].eq)
+                t = lx_bin(m, OP_BXOR, t, lx_num(m, g[k].inv & g[k].eq));
+            c[0] = lx_bin(m, OP_BAND, t, lx_num(m, g[k].eq));
+        }
+        if (g[k].imp) {
+            LExpr *t = lx_bin(m, OP_BXOR, v, lx_num(m, (g[k].inv & g[k].imp) ^ g[k].imp));
+            c[1] = lx_bin(m, OP_BAND, lx_bin(m, OP_BAND, e->flags, t), lx_num(m, g[k].imp));
+        }
+        for (int j = 0; j < 2; j++)
+            if (c[j]) {
+                LExpr *z = lx_bin(m, OP_EQ, c[j], lx_num(m, 0));
+                r = r ? lx_bin(m, OP_LAND, r, z) : z;
+            }
+    }
+    for (int i = 0; i < n; i++)
+        if (!grouped[i]) {
+            LExpr *z = lir_from_sx(m, cs[i], e);
+            r = r ? lx_bin(m, OP_LAND, r, z) : z;
+        }
+    return r;
+}
+
 static LFn *fn_bool(U *x, const char *what, const Sx *pred, bool with_flags)
 {
     LModule *m = x->m;
@@ -266,7 +385,9 @@ static LFn *fn_bool(U *x, const char *what, const Sx *pred, bool with_flags)
     LSxEnv e = sxenv(x, &b, LV(&b, st), ps);
     if (fl >= 0)
         e.flags = LV(&b, fl);
-    lb_ret(&b, pred ? lir_from_sx(m, pred, &e) : lx_numk(m, 1, LK_BOOL));
+    lb_ret(&b, !pred       ? lx_numk(m, 1, LK_BOOL)
+               : fl >= 0   ? matchflags_expr(x, pred, &e)
+                           : lir_from_sx(m, pred, &e));
     lir_place(m, f);
     return f;
 }
@@ -321,19 +442,12 @@ static LFn *fn_translate(U *x, bool valid)
     return f;
 }
 
-/* The state bit a flag decoder copies as it is (`s.f[k]`, `s.f[k] != 0`,
- * `s.f[k] == 1`), or NULL. */
-static const Sx *plain_bit(const Sx *d)
-{
-    if (d->kind == SX_BIN && d->b->kind == SX_NUM
-        && ((d->op == OP_NE && d->b->num == 0) || (d->op == OP_EQ && d->b->num == 1)))
-        d = d->a;
-    return d->kind == SX_STATE && d->hi == d->lo + 1 ? d : NULL;
-}
-
-/* flags(st): each flag from its decoder. Flags that copy state bits at
- * the same distance are one shift and mask (x86: W and U, PWT and PCD),
- * as a hand-written pte_flags() does. */
+/* flags(st): each flag from its decoder. Flags that copy state bits (as
+ * they are or inverted) at the same distance from their bit in flags_t
+ * are one shift, xor and mask; where flags_t has the leaf's own layout
+ * (ir.h's flag_bit), that is every such flag: x86's PTE flags are
+ * `(entry ^ NX) & (NX | G | PCD | PWT | U | W)`, as a hand-written
+ * pte_flags() returns them. */
 static void fn_flags(U *x)
 {
     LModule *m = x->m;
@@ -348,28 +462,32 @@ static void fn_flags(U *x)
     e.nparams = 0;
     const PtrVec *dec = &x->u->flag_decode;
     bool *done = arena_alloc(m->a, (size_t)dec->len + 1);
+    const uint8_t *at = m->ir->flag_bit;
     VEC_FOREACH(const Sx *, d, *dec) {
-        if (!d || done[d_i])
+        if (!d || done[d_i] || d_i >= 64)
             continue;
-        const Sx *bit = plain_bit(d);
+        bool neg;
+        const Sx *bit = sx_state_bit(d, &neg);
         if (!bit) {
             lb_comment(&b, m->ir->flags.items[d_i]);
-            LExpr *v = lx_bin(m, OP_SHL, lir_from_sx(m, d, &e), lx_num(m, (uint64_t)d_i));
+            LExpr *v = lx_bin(m, OP_SHL, lir_from_sx(m, d, &e), lx_num(m, at[d_i]));
             v->ty = lt(LK_FLAGS);
             lb_set(&b, fl, lx_bin(m, OP_BOR, LV(&b, fl), v));
             continue;
         }
         /* every later flag that copies a bit of the same field at the
          * same distance joins this one */
-        int dist = (int)bit->lo - d_i;
-        uint64_t mask = 0;
+        int dist = (int)bit->lo - at[d_i];
+        uint64_t mask = 0, inv = 0;
         const char *names = "";
         for (int j = d_i; j < dec->len && j < 64; j++) {
-            const Sx *o = dec->items[j] ? plain_bit(dec->items[j]) : NULL;
-            if (!o || o->field != bit->field || (int)o->lo - j != dist)
+            bool oneg;
+            const Sx *o = dec->items[j] ? sx_state_bit(dec->items[j], &oneg) : NULL;
+            if (!o || o->field != bit->field || (int)o->lo - at[j] != dist)
                 continue;
             done[j] = true;
-            mask |= (uint64_t)1 << j;
+            mask |= (uint64_t)1 << at[j];
+            inv |= oneg ? (uint64_t)1 << at[j] : 0;
             names = arena_printf(m->a, "%s%s%s", names, *names ? ", " : "", (const char *)m->ir->flags.items[j]);
         }
         Sx whole = *bit;
@@ -381,6 +499,8 @@ static void fn_flags(U *x)
             v = lx_bin(m, OP_SHR, v, lx_num(m, (uint64_t)dist));
         else if (dist < 0)
             v = lx_bin(m, OP_SHL, v, lx_num(m, (uint64_t)-dist));
+        if (inv)
+            v = lx_bin(m, OP_BXOR, v, lx_num(m, inv));
         v = lx_bin(m, OP_BAND, v, lx_num(m, mask));
         v->ty = lt(LK_FLAGS);
         lb_comment(&b, names);

@@ -310,6 +310,58 @@ static void table_bytes(Low *l, IrUnit *iu)
         iu->table_bytes = iu->entries * f->size;
 }
 
+/* A flag's place in flags_t: the bit at which a leaf keeps it, taken from
+ * the leaves with the smallest pages first (they are the most numerous),
+ * then from the other segments, in definition order; a flag no unit keeps
+ * in one bit, or whose bit is taken, gets the lowest free bit. Any
+ * one-to-one choice is correct; this one makes flags(), matchflags() and
+ * the flag half of map masks, as in a hand-written driver. */
+static void place_flags(IrProgram *ir)
+{
+    bool placed[64] = { 0 }, used[64] = { 0 };
+    const IrUnit *order[256];
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        VEC_FOREACH(const IrUnit *, iu, ir->units) {
+            bool leaf = iu->kind == IR_SEGMENT && !iu->child && iu->prog[SYN_MAP];
+            if (iu->kind != IR_SEGMENT || leaf != (pass == 0) || n == 256)
+                continue;
+            int at = n++;
+            /* leaves: by page size, stable */
+            while (pass == 0 && at > 0 && order[at - 1]->page_size > iu->page_size) {
+                order[at] = order[at - 1];
+                at--;
+            }
+            order[at] = iu;
+        }
+    for (int u = 0; u < n; u++)
+        VEC_FOREACH(const Sx *, d, order[u]->flag_decode) {
+            bool neg;
+            const Sx *b = d && d_i < 64 ? sx_state_bit(d, &neg) : NULL;
+            if (!b || placed[d_i] || b->lo >= 64 || used[b->lo])
+                continue;
+            placed[d_i] = used[b->lo] = true;
+            ir->flag_bit[d_i] = (uint8_t)b->lo;
+        }
+    int free = 0;
+    for (int i = 0; i < ir->flags.len && i < 64; i++) {
+        if (placed[i])
+            continue;
+        while (used[free])
+            free++;
+        used[free] = true;
+        ir->flag_bit[i] = (uint8_t)free;
+    }
+}
+
+uint64_t ir_flags_all(const IrProgram *ir)
+{
+    uint64_t all = 0;
+    for (int i = 0; i < ir->flags.len && i < 64; i++)
+        all |= ir_flag(ir, i);
+    return all;
+}
+
 IrProgram *ir_lower(SemaProgram *sp, const SynthResult *syn, const char *prefix)
 {
     Low l = { sp, syn, NULL, sp->arena, true };
@@ -323,7 +375,7 @@ IrProgram *ir_lower(SemaProgram *sp, const SynthResult *syn, const char *prefix)
         const char *b = strrchr(path, '/');
         ir->spec = b ? b + 1 : path;
     }
-    VEC_FOREACH(Ident *, f, sp->flags)
+    VEC_FOREACH(Ident *, f, sp->flags)   /* at most 64 (resolve.c) */
         vec_push(l.a, &ir->flags, (void *)f->name);
     /* units first, so tables and choices can point at their elements */
     VEC_FOREACH(SemaUnit *, u, sp->units) {
@@ -365,6 +417,7 @@ IrProgram *ir_lower(SemaProgram *sp, const SynthResult *syn, const char *prefix)
         if (iu->kind == IR_TABLE)
             table_bytes(&l, iu);
     }
+    place_flags(ir);
     VEC_FOREACH(SemaUnit *, r, sp->comp.roots) {
         IrUnit *iu = ir_unit(ir, r);
         if (iu)

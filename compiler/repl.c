@@ -137,7 +137,7 @@ static bool flags(Repl *r, int argc, char **argv, uint64_t *fl)
             if (strcmp(f, argv[i]) == 0)
                 k = f_i;
         if (k >= 0 && k < 64) {
-            *fl |= (uint64_t)1 << k;
+            *fl |= ir_flag(r->s->ir, k);
             continue;
         }
         if (strcmp(argv[i], "none") == 0)
@@ -551,7 +551,7 @@ static void cmd_help(Repl *r, int argc, char **argv)
     }
     if (only < 0 && !o->json) {
         out_str(o, "Numbers: 0x hex or decimal, with K/M/G/T (4K, 0x200000, 2M). Flags: ");
-        out_flags(o, r->s, r->s->ir->flags.len >= 64 ? UINT64_MAX : ((uint64_t)1 << r->s->ir->flags.len) - 1);
+        out_flags(o, r->s, ir_flags_all(r->s->ir));
         out_str(o, ".\n");
     }
 }

@@ -89,6 +89,11 @@ static void global_flags(SemaProgram *sp, Item *it, Item **first)
             continue;
         if (!is_snake_case(f->name))
             diag_warning(sp->diag, f->loc, "flag `%s` should have a snake case name", f->name);
+        if (sp->flags.len == 64) {
+            diag_error(sp->diag, f->loc, "too many flags: `%s` is the 65th, and flags_t has 64 bits",
+                       f->name);
+            continue;
+        }
         vec_push(sp->arena, &sp->flags, f);
     }
 }

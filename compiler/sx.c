@@ -454,6 +454,21 @@ bool sx_mentions(const Sx *x, SxKind k)
     return sx_mentions(x->a, k) || sx_mentions(x->b, k) || sx_mentions(x->c, k);
 }
 
+const Sx *sx_state_bit(const Sx *d, bool *neg)
+{
+    *neg = false;
+    if (d->kind == SX_BIN && d->b->kind == SX_NUM && (d->op == OP_NE || d->op == OP_EQ)
+        && (d->b->num == 0 || d->b->num == 1)) {
+        *neg = (d->op == OP_EQ) == (d->b->num == 0);
+        d = d->a;
+    }
+    if (d->kind == SX_UN && d->uop == OP_NOT) {
+        *neg = !*neg;
+        d = d->a;
+    }
+    return d->kind == SX_STATE && d->hi == d->lo + 1 ? d : NULL;
+}
+
 bool sx_only_args(const Sx *x, unsigned args)
 {
     if (!x)

@@ -91,6 +91,10 @@ bool sx_mentions(const Sx *x, SxKind k);
  * `args` (a mask of 1 << SxArg): no state, current bits, range variable
  * or unit parameter? */
 bool sx_only_args(const Sx *x, unsigned args);
+/* The one state bit a flag decoder reads back as it is (`s.f[k]`,
+ * `s.f[k] != 0`, `s.f[k] == 1`), or inverted (`s.f[k] == 0`, `!= 1`: *neg
+ * set); NULL for anything else. */
+const Sx *sx_state_bit(const Sx *d, bool *neg);
 /* Does x mention state slice [lo,hi) of f (overlapping bits count)? */
 bool sx_mentions_state(const Sx *x, const SField *f, unsigned lo, unsigned hi);
 /* Replace every SX_VAR by `by` (re-folding on the way up). */

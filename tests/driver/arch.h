@@ -44,6 +44,8 @@ typedef x86_64_status drv_status;
     (X86_64_FLAG_WRITABLE | X86_64_FLAG_USERMODE | X86_64_FLAG_EXECUTABLE |              \
      X86_64_FLAG_WRITETHROUGH | X86_64_FLAG_NOCACHE | X86_64_FLAG_GLOBAL)
 #define ARCH_HAS_EXEC 1
+#define ARCH_F_W X86_64_FLAG_WRITABLE
+#define ARCH_F_U X86_64_FLAG_USERMODE
 /* Random operations stay in a 64 GiB window that straddles the first PML4
  * boundary (512 GiB), so PML4 entries, PDPTs and PDs come and go too. */
 #define ARCH_WIN_LO GiB(480)
@@ -93,6 +95,8 @@ typedef x86_32_status drv_status;
     (X86_32_FLAG_WRITABLE | X86_32_FLAG_USERMODE | X86_32_FLAG_WRITETHROUGH |            \
      X86_32_FLAG_NOCACHE | X86_32_FLAG_GLOBAL)
 #define ARCH_HAS_EXEC 0
+#define ARCH_F_W X86_32_FLAG_WRITABLE
+#define ARCH_F_U X86_32_FLAG_USERMODE
 #define ARCH_WIN_LO UINT64_C(0)
 #define ARCH_WIN_HI GiB(4)
 #define ARCH_ZONE MiB(256)

@@ -355,15 +355,16 @@ static int range_cmp(const void *a, const void *b)
     return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
-/* The parts of [va, va+size) whose translation an unmap (newflags < 0) or
- * a protect to newflags changes, per the model (before the update). */
-static size_t changed_ranges(T *t, uint64_t va, uint64_t size, int64_t newflags, range **out)
+/* The parts of [va, va+size) whose translation an unmap or a protect to
+ * newflags changes, per the model (before the update). */
+static size_t changed_ranges(T *t, uint64_t va, uint64_t size, bool unmap, uint64_t newflags,
+                             range **out)
 {
     size_t n = 0, cap = 16;
     range *v = xmalloc(cap * sizeof *v);
     for (size_t i = model_lower(&t->m, va); i < t->m.n && t->m.v[i].va < va + size; i++) {
         const model_ival *iv = &t->m.v[i];
-        if (newflags >= 0 && iv->flags == (uint64_t)newflags)
+        if (!unmap && iv->flags == newflags)
             continue;
         if (n == cap)
             v = xrealloc2(v, (cap *= 2) * sizeof *v);
@@ -751,8 +752,7 @@ static void do_op(T *t, const op *o)
     range *chg = NULL;
     size_t nchg = 0;
     if (valid && o->kind != OP_MAP)
-        nchg = changed_ranges(t, o->va, o->size, o->kind == OP_UNMAP ? -1 : (int64_t)o->flags,
-                              &chg);
+        nchg = changed_ranges(t, o->va, o->size, o->kind == OP_UNMAP, o->flags, &chg);
 
     vrs_hosted_stats before = vrs_hosted_get_stats(h);
     vrs_hosted_tlb_clear(h);
@@ -995,11 +995,11 @@ static void d_top_unmap(dctx *d)
 static void d_identical(dctx *d)
 {
     const uint64_t V = ARCH_WIN_LO + GiB(1) + MiB(6), P = MiB(300) + KiB(12);
-    const uint64_t F = ARCH_ALL_FLAGS & 3;
+    const uint64_t F = ARCH_F_W | ARCH_F_U;
     dexpect(d, "map", dmap(d, V, 2 * G, F, P), DST(OK));
     dexpect(d, "map (identical)", dmap(d, V, 2 * G, F, P), DST(OK));
     dexpect(d, "map (identical, extended)", dmap(d, V, 4 * G, F, P), DST(OK));
-    dexpect(d, "map (other flags)", dmap(d, V + G, G, F ^ 1, P + G), DST(EEXIST));
+    dexpect(d, "map (other flags)", dmap(d, V + G, G, F ^ ARCH_F_W, P + G), DST(EEXIST));
     dexpect(d, "map (other pa)", dmap(d, V + G, G, F, P + 2 * G), DST(EEXIST));
     dexpect(d, "map (overlaps, other pa)", dmap(d, V - G, 2 * G, F, P), DST(EEXIST));
     dunmapped(d, V - G);
@@ -1025,7 +1025,7 @@ static void d_protect_widen(dctx *d)
 static void d_protect_split(dctx *d)
 {
     const uint64_t B = big_page(), V = ARCH_WIN_LO + 4 * B, P = 8 * B;
-    const uint64_t W = ARCH_ALL_FLAGS & 3; /* writable | usermode */
+    const uint64_t W = ARCH_F_W | ARCH_F_U;
     dexpect(d, "map(large page, read-only)", dmap(d, V, B, 0, P), DST(OK));
     dwalk(d, V, P, 0, B);
     dexpect(d, "protect(4K inside it, writable|user)", dprotect(d, V + B / 2, G, W), DST(OK));
@@ -1037,7 +1037,7 @@ static void d_protect_split(dctx *d)
 static void d_unmap_split(dctx *d)
 {
     const uint64_t B = big_page(), M = arch_model.page_size[1], V = ARCH_WIN_LO + 2 * B,
-                   P = 16 * B, F = ARCH_ALL_FLAGS & 1;
+                   P = 16 * B, F = ARCH_F_W;
     dexpect(d, "map(large page)", dmap(d, V, B, F, P), DST(OK));
     dexpect(d, "unmap(4K inside it)", dunmap(d, V + B / 2 + 3 * G, G), DST(OK));
     dunmapped(d, V + B / 2 + 3 * G);
@@ -1069,7 +1069,7 @@ static void d_unmap_frees(dctx *d)
 
 static void d_tlb(dctx *d)
 {
-    const uint64_t V = ARCH_WIN_LO + GiB(2) + 7 * G, F = ARCH_ALL_FLAGS & 1;
+    const uint64_t V = ARCH_WIN_LO + GiB(2) + 7 * G, F = ARCH_F_W;
     uint64_t va, sz;
     dexpect(d, "map", dmap(d, V, G, F, MiB(2)), DST(OK));
     vrs_hosted_tlb_clear(d->in.h);
@@ -1112,9 +1112,9 @@ static void d_pse36(dctx *d)
     dexpect(d, "map(4M page at pa 4 GiB)", dmap(d, MiB(4), MiB(4), 0, GiB(4)), DST(OK));
     dwalk(d, MiB(4) + 123, GiB(4) + 123, 0, MiB(4));
     const uint64_t top = (UINT64_C(1) << 40) - MiB(4);
-    dexpect(d, "map(4M page at the highest PSE-36 frame)", dmap(d, MiB(8), MiB(4), 1, top),
+    dexpect(d, "map(4M page at the highest PSE-36 frame)", dmap(d, MiB(8), MiB(4), ARCH_F_W, top),
             DST(OK));
-    dwalk(d, MiB(12) - 1, top + MiB(4) - 1, 1, MiB(4));
+    dwalk(d, MiB(12) - 1, top + MiB(4) - 1, ARCH_F_W, MiB(4));
 }
 
 /* LATENT DRIVER BUG (found with the bug above patched out of the driver):

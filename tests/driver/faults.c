@@ -301,8 +301,8 @@ static void init_failure(void)
     vrs_hosted_free(h);
 }
 
-#define W1 (ARCH_ALL_FLAGS & 1) /* writable */
-#define WU (ARCH_ALL_FLAGS & 3) /* writable | usermode */
+#define W1 ARCH_F_W
+#define WU (ARCH_F_W | ARCH_F_U)
 
 #if defined(DRV_X86_64)
 static const scenario scenarios[] = {

@@ -105,7 +105,7 @@ int main(int argc, char **argv)
     uint64_t page = (uint64_t)1 << minp;
     unsigned inbits = ru->inbits < 40 ? ru->inbits : 40;
     uint64_t space = (uint64_t)1 << inbits;
-    int nflags = m->ir->flags.len < 63 ? m->ir->flags.len : 63;
+    uint64_t all_flags = ir_flags_all(m->ir);
 
     /* every side: its memory, its context; the root's params equal */
     vrs_hosted *ch = vrs_hosted_new(MEM);
@@ -162,7 +162,7 @@ int main(int argc, char **argv)
         uint64_t pa = rnd(((uint64_t)1 << 32) / page) * page;
         if (rnd(4) == 0)
             pa = va;
-        uint64_t flags = nflags ? rnd64() & (((uint64_t)1 << nflags) - 1) : 0;
+        uint64_t flags = rnd64() & all_flags;
         if (rnd(40) == 0)
             va |= page >> 1;   /* misaligned now and then */
         counts[kind]++;
