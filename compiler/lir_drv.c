@@ -304,7 +304,10 @@ static void declare_walk(Drv *d, const IrUnit *x)
     Walk *w = &d->walks[d->nwalks++];
     w->u = x;
     int ps[64];
-    /* (tx, params..., vbase, off, len, flgs, pa | prot, virt) */
+    /* (tx, params..., vbase, off, len, flgs, pa | prot, virt). map's virt:
+     * the table is new, so no entry in it is valid (the dry run: not
+     * allocated yet, only counted; the commit: fresh and zeroed, nothing
+     * to read); unmap's virt 2: inside a leaf being split (dry run) */
     for (int um = 0; um < 2; um++) {
         LFn *f = dfn(d, x, um ? "runmap" : "rmap", LK_STATUS);
         lir_param(m, f, "tx", lt_prec(d->tx));
@@ -744,9 +747,10 @@ static LExpr *map_part(Drv *d, LFn *fn, const IrUnit *L, LExpr *env, LExpr *cons
 }
 
 /* One loop of leaf_run over entries k < cnt: the commit's (writes; its
- * tables exist) or the dry run's (reads unless virt). ok: -2, the requires
- * are known to hold; -1, ask them per entry; else a slot saying whether
- * they hold for the whole run. */
+ * tables exist; commit 2: the table is fresh, nothing to read) or the dry
+ * run's (reads unless virt). ok: -2, the requires are known to hold; -1,
+ * ask them per entry; else a slot saying whether they hold for the whole
+ * run. */
 static void run_loop(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, int k, int cnt, int epa, int pa,
                      int flgs, int virt, int raw, const int *st, int commit, int ok, int tmpl)
 {
@@ -761,9 +765,9 @@ static void run_loop(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
     lb_set(b, epa, add(d, LV(b, pa), lx_bin(m, OP_SHL, LV(b, k), num(d, lo))));
     if (!commit)
         lb_if(b, lx_not(m, LV(b, virt)));
-    if (raw >= 0)
+    if (raw >= 0 && commit != 2)
         lb_set(b, raw, raw_read(d, b, x, env, ep, tx));
-    for (int i = 0; i < nv; i++) {
+    for (int i = 0; i < nv && commit != 2; i++) {
         LExpr *sp = lx_addr(m, LV(b, st[i]));
         lb_expr(b, u_state(d, b, vs[i], raw, env, ep, sp));
         lb_if(b, u_valid(d, vs[i], sp, ep));
@@ -840,7 +844,12 @@ static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
     }
     if (ok >= 0) {
         lb_if(b, LV(b, ok));
+        /* a table this commit allocated: all entries empty, none read */
+        lb_if(b, LV(b, virt));
+        run_loop(d, b, t, tp, p, k, cnt, epa, pa, flgs, virt, raw, st, 2, -2, tmpl);
+        lb_else(b);
         run_loop(d, b, t, tp, p, k, cnt, epa, pa, flgs, virt, raw, st, 1, -2, tmpl);
+        lb_end(b);
         lb_else(b);
     }
     run_loop(d, b, t, tp, p, k, cnt, epa, pa, flgs, virt, raw, st, 1, -1, tmpl);
@@ -1254,7 +1263,7 @@ static void entry_map(Drv *d, const IrUnit *x)
             lb_comment(&b, "the root register was rewritten");
             lb_assign(&b, txf(d, &b, tx, TX_ROOT_CHANGED), num(d, 1));
         }
-        rest[5] = lx_numk(m, 0, LK_INT);
+        rest[5] = lx_numk(m, 1, LK_INT);   /* fresh: every entry empty */
         lb_ret(&b, child_call(d, wc->rmap, C, LV(&b, tx), LV(&b, e.child), rest, 6));
         lb_end(&b);
         /* an existing table: widen its rights if the new mapping needs it */
@@ -1281,7 +1290,8 @@ static void entry_map(Drv *d, const IrUnit *x)
 }
 
 /* fs = the leaf's whole mapping (base_pa, flags lf) mapped into child
- * table `child` (virt 1: only counted, in the dry run), keeping tx->found:
+ * table `child`, a new one (virt 1: in the dry run only counted; in the
+ * commit fresh, nothing in it to read), keeping tx->found:
  * the split of a large page. Slots: vbase, lf, base_pa, saved, fs. */
 static void refill(Drv *d, LB *b, LFn *rmap, const IrUnit *C, LExpr *child, int virt, const int *sl, uint64_t span)
 {
@@ -1370,7 +1380,7 @@ static void entry_unmap(Drv *d, const IrUnit *x)
         ret_if(&b, lor(d, eq(d, txf(d, &b, tx, TX_COMMIT), num(d, 2)), eq(d, txf(d, &b, tx, tx_pool(d, cid)), num(d, 0))),
                status(d, LIR_RETRY));
         take_table(d, &b, tx, cid, e.child);
-        refill(d, &b, wc->rmap, C, LV(&b, e.child), 0, (int[]){ vbase, lf, base_pa, saved, fs }, span);
+        refill(d, &b, wc->rmap, C, LV(&b, e.child), 1, (int[]){ vbase, lf, base_pa, saved, fs }, span);
         ret_if(&b, ne(d, LV(&b, fs), status(d, LIR_OK)), LV(&b, fs));
         ret_if(&b, ne(d, u_prog(d, T, 2, SYN_MAP, env, e.ps, num(d, 0), num(d, span), LV(&b, lf), LV(&b, e.child)),
                       status(d, LIR_OK)),
