@@ -210,6 +210,10 @@ static uint64_t mask_of(unsigned w)
 
 /* ---- the driver's records and names ------------------------------------------------- */
 
+/* Records of the undo log: runs of entries the optimistic map wrote into
+ * tables that existed before it (see "the undo log"). */
+#define NLOG 8
+
 /* Transaction fields. */
 enum { TX_ENV, TX_COMMIT, TX_FOUND, TX_TLB_LO, TX_TLB_HI, TX_CLEARED, TX_HINT, TX_ROOT_RAW,
        TX_ROOT_CACHED, TX_ROOT_CHANGED, TX_NEED0 };
@@ -237,6 +241,10 @@ typedef struct Drv {
     LFn           *tlb, *flush, *prealloc, *release, *range_ok;
     LFn           *fast[3];     /* map, unmap, protect (NULL: none) */
     LRoot         *lr;
+    /* the optimistic map (see "the undo log") */
+    bool           opt;
+    int            tx_un, tx_stop, tx_at[3], tx_open[4], tx_log[NLOG][4];
+    LFn           *undo_room, *undo_add, *undo, *undo_run[64], *free_fresh[64];
 } Drv;
 
 static int tab_id(const Drv *d, const IrUnit *t)
@@ -767,12 +775,20 @@ static void run_loop(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
         lb_if(b, lx_not(m, LV(b, virt)));
     if (raw >= 0 && commit != 2)
         lb_set(b, raw, raw_read(d, b, x, env, ep, tx));
-    for (int i = 0; i < nv && commit != 2; i++) {
-        LExpr *sp = lx_addr(m, LV(b, st[i]));
-        lb_expr(b, u_state(d, b, vs[i], raw, env, ep, sp));
-        lb_if(b, u_valid(d, vs[i], sp, ep));
+    if (raw >= 0 && commit != 2 && !zero_valid(d->a, x)) {
+        /* a run covers only zero entries (an entry that is not zero is the
+         * general walk's: it may be valid; the undo log restores zeros) */
+        lb_if(b, ne(d, LV(b, raw), num(d, 0)));
         lb_break(b);
         lb_end(b);
+    } else {
+        for (int i = 0; i < nv && commit != 2; i++) {
+            LExpr *sp = lx_addr(m, LV(b, st[i]));
+            lb_expr(b, u_state(d, b, vs[i], raw, env, ep, sp));
+            lb_if(b, u_valid(d, vs[i], sp, ep));
+            lb_break(b);
+            lb_end(b);
+        }
     }
     if (!commit)
         lb_end(b);
@@ -796,8 +812,8 @@ static void run_loop(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
  * the way, the leaf's checks fail), which the general walk then takes; k
  * (a slot) counts the entries done, and off, pa and len then advance past
  * them. */
-static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, int k, int off, int len,
-                     int flgs, int pa, int virt)
+static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, int k, int vbase, int off,
+                     int len, int flgs, int pa, int virt)
 {
     LModule *m = d->m;
     LFn *f = b->fn;
@@ -842,6 +858,20 @@ static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
         LExpr **ep = elem_locals(d, b, t, tp, LV(b, p.i), "r_");
         lb_set(b, tmpl, map_part(d, ufns(d, L)->map_tmpl, L, env, ep, span, LV(b, flgs), LV(b, pa), NULL));
     }
+    /* optimistic, in a table that existed: room in the undo log first */
+    LExpr *logged = NULL;
+    if (d->opt) {
+        Args a = { .n = 0 };
+        arg(&a, LV(b, tx));
+        arg(&a, num(d, (uint64_t)tab_id(d, t)));
+        arg(&a, tp[0]);
+        arg(&a, LV(b, p.i));
+        logged = land(d, eq(d, txf(d, b, tx, TX_COMMIT), num(d, 3)), eq(d, LV(b, virt), num(d, 0)));
+        lb_if(b, land(d, logged, lx_not(m, call(d, d->undo_room, &a))));
+        lb_assign(b, txf(d, b, tx, d->tx_stop), add(d, LV(b, vbase), LV(b, off)));
+        lb_ret(b, status(d, LIR_RETRY));
+        lb_end(b);
+    }
     if (ok >= 0) {
         lb_if(b, LV(b, ok));
         /* a table this commit allocated: all entries empty, none read */
@@ -855,6 +885,17 @@ static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
     run_loop(d, b, t, tp, p, k, cnt, epa, pa, flgs, virt, raw, st, 1, -1, tmpl);
     if (ok >= 0)
         lb_end(b);
+    if (logged) {
+        Args a = { .n = 0 };
+        arg(&a, LV(b, tx));
+        arg(&a, num(d, (uint64_t)tab_id(d, t)));
+        arg(&a, tp[0]);
+        arg(&a, LV(b, p.i));
+        arg(&a, LV(b, k));
+        lb_if(b, logged);
+        lb_expr(b, call(d, d->undo_add, &a));
+        lb_end(b);
+    }
     lb_else(b);
     if (ok >= 0) {
         /* a table only counted: nothing to read, nothing can fail */
@@ -1033,13 +1074,18 @@ static void table_fns(Drv *d, const IrUnit *t)
             if (um)
                 unmap_run(d, &b, t, tp, p, k, vbase, off, len, flgs, prot, virt);
             else
-                leaf_run(d, &b, t, tp, p, k, off, len, flgs, pa, virt);
+                leaf_run(d, &b, t, tp, p, k, vbase, off, len, flgs, pa, virt);
             lb_comment(&b, "anything else: one entry");
             lb_if(&b, eq(d, LV(&b, k), num(d, 0)));
         }
         LExpr **ep = elem_locals(d, &b, t, tp, LV(&b, p.i), "e_");
         if (um)
             lb_set(&b, cleared, txf(d, &b, tx, TX_CLEARED));
+        if (!um && d->opt) {   /* the entry's place, for the undo log */
+            lb_assign(&b, txf(d, &b, tx, d->tx_at[0]), num(d, (uint64_t)tab_id(d, t)));
+            lb_assign(&b, txf(d, &b, tx, d->tx_at[1]), tp[0]);
+            lb_assign(&b, txf(d, &b, tx, d->tx_at[2]), LV(&b, p.i));
+        }
         Args a = { .n = 0 };
         arg(&a, LV(&b, tx));
         argv_(&a, ep, x->params.len);
@@ -1096,6 +1142,7 @@ typedef struct Ent {
     int           nv;
     int           st[MAXV];     /* slots */
     int           kind, v, child, tpa;
+    int           raw;          /* the shared read, or -1 (not read: virt) */
     LExpr       **ps;           /* the entry's params */
     int           leaf, table;  /* variant indices (-1: none) */
 } Ent;
@@ -1129,6 +1176,7 @@ static void classify(Drv *d, LB *b, const IrUnit *x, Ent *e, int tx, int off, LE
         raw = lir_local(m, f, "raw", lt(LK_U64));
         lb_set(b, raw, raw_read(d, b, x, env, e->ps, tx));
     }
+    e->raw = raw;
     for (int i = 0; i < e->nv; i++) {
         const IrUnit *V = e->vs[i];
         LExpr *st = lx_addr(m, LV(b, e->st[i]));
@@ -1216,6 +1264,37 @@ static int entry_begin(Drv *d, LB *b, LFn *f, const IrUnit *x, Ent *e)
     return whole;
 }
 
+/* The optimistic map stops here: the rest of the range, from vbase + off
+ * on, takes the two-pass path. */
+static void opt_stop(Drv *d, LB *b, int tx, int vbase, int off)
+{
+    lb_assign(b, txf(d, b, tx, d->tx_stop), add(d, LV(b, vbase), LV(b, off)));
+    lb_ret(b, status(d, LIR_RETRY));
+}
+
+/* Before the optimistic map writes entry x: at the root, stop (the
+ * register would change); in a table that existed, stop unless the entry
+ * is zero and the undo log has room, and log it. */
+static void opt_before_write(Drv *d, LB *b, const IrUnit *x, const Ent *e, int tx, int vbase, int off, int virt)
+{
+    LModule *m = d->m;
+    if (x == d->root) {
+        opt_stop(d, b, tx, vbase, off);
+        return;
+    }
+    lb_if(b, eq(d, LV(b, virt), num(d, 0)));
+    Args a = { .n = 0 };
+    arg(&a, LV(b, tx));
+    for (int k = 0; k < 3; k++)
+        arg(&a, txf(d, b, tx, d->tx_at[k]));
+    lb_if(b, lor(d, ne(d, LV(b, e->raw), num(d, 0)), lx_not(m, call(d, d->undo_room, &a))));
+    opt_stop(d, b, tx, vbase, off);
+    lb_end(b);
+    arg(&a, num(d, 1));
+    lb_expr(b, call(d, d->undo_add, &a));
+    lb_end(b);
+}
+
 static void entry_map(Drv *d, const IrUnit *x)
 {
     LModule *m = d->m;
@@ -1237,6 +1316,11 @@ static void entry_map(Drv *d, const IrUnit *x)
         /* identical mapping: accepted; different: in the way */
         same_leaf(d, &b, &e, num(d, 0), pa, flgs);
         lb_if(&b, txf(d, &b, tx, TX_COMMIT));
+        if (d->opt) {
+            lb_if(&b, eq(d, txf(d, &b, tx, TX_COMMIT), num(d, 3)));
+            opt_before_write(d, &b, x, &e, tx, vbase, off, virt);
+            lb_end(&b);
+        }
         lb_expr(&b, u_prog(d, L, 1, SYN_MAP, env, e.ps, num(d, 0), LV(&b, len), LV(&b, flgs), LV(&b, pa)));
         lb_end(&b);
         lb_ret(&b, status(d, LIR_OK));
@@ -1252,13 +1336,31 @@ static void entry_map(Drv *d, const IrUnit *x)
         rest[5] = lx_numk(m, 1, LK_INT);
         lb_ret(&b, child_call(d, wc->rmap, C, LV(&b, tx), num(d, 0), rest, 6));
         lb_end(&b);
+        if (d->opt) {
+            lb_comment(&b, "optimistic: a table straight from the allocator");
+            lb_if(&b, eq(d, txf(d, &b, tx, TX_COMMIT), num(d, 3)));
+            opt_before_write(d, &b, x, &e, tx, vbase, off, virt);
+            uint64_t bytes = C->table_bytes;
+            ret_if(&b, lx_not(m, lx_env(m, LENV_ALLOC_TABLE, 0, 0, env, num(d, bytes), num(d, bytes),
+                                        lx_addr(m, LV(&b, e.child)), NULL)),
+                   status(d, LIR_ENOMEM));
+            lb_else(&b);
+        }
         lb_comment(&b, "needs a table: the two-pass path");
         ret_if(&b, lor(d, eq(d, txf(d, &b, tx, TX_COMMIT), num(d, 2)), eq(d, txf(d, &b, tx, tx_pool(d, cid)), num(d, 0))),
                status(d, LIR_RETRY));
         take_table(d, &b, tx, cid, e.child);
-        ret_if(&b, ne(d, u_prog(d, T, 2, SYN_MAP, env, e.ps, num(d, 0), num(d, span), LV(&b, flgs), LV(&b, e.child)),
-                      status(d, LIR_OK)),
-               status(d, LIR_EINVAL));
+        if (d->opt)
+            lb_end(&b);
+        lb_if(&b, ne(d, u_prog(d, T, 2, SYN_MAP, env, e.ps, num(d, 0), num(d, span), LV(&b, flgs), LV(&b, e.child)),
+                     status(d, LIR_OK)));
+        if (d->opt) {   /* (the two-pass path's dry run rules this out) */
+            lb_if(&b, eq(d, txf(d, &b, tx, TX_COMMIT), num(d, 3)));
+            lb_expr(&b, lx_env(m, LENV_FREE_TABLE, 0, 0, env, LV(&b, e.child), num(d, C->table_bytes), NULL));
+            lb_end(&b);
+        }
+        lb_ret(&b, status(d, LIR_EINVAL));
+        lb_end(&b);
         if (x == d->root) {
             lb_comment(&b, "the root register was rewritten");
             lb_assign(&b, txf(d, &b, tx, TX_ROOT_CHANGED), num(d, 1));
@@ -1271,6 +1373,11 @@ static void entry_map(Drv *d, const IrUnit *x)
             LExpr *st = lx_addr(m, LV(&b, e.st[e.table]));
             lb_if(&b, land(d, ne(d, txf(d, &b, tx, TX_COMMIT), num(d, 0)), lx_not(m, u_matchflags(d, T, st, e.ps, LV(&b, flgs)))));
             ret_if(&b, eq(d, txf(d, &b, tx, TX_COMMIT), num(d, 2)), status(d, LIR_RETRY));
+            if (d->opt) {   /* the undo log does not restore an entry's old value */
+                lb_if(&b, eq(d, txf(d, &b, tx, TX_COMMIT), num(d, 3)));
+                opt_stop(d, &b, tx, vbase, off);
+                lb_end(&b);
+            }
             lb_expr(&b, u_prog(d, T, 1, SYN_PROTECT, env, e.ps, num(d, 0), num(d, span), LV(&b, flgs), NULL));
             lb_end(&b);
         }
@@ -1841,6 +1948,189 @@ static void tx_helpers(Drv *d)
 }
 
 
+/* ---- the undo log ----------------------------------------------------------------------
+ * A map of more than one page first runs optimistically (commit 3): one
+ * walk that writes as it goes and takes tables straight from the
+ * allocator, instead of a dry run, the pools and the commit. It writes
+ * only entries that read as zero. Where it writes into a table that
+ * existed before it, it logs the run of entries (cid, table, first,
+ * count: the open run in tx.o_*, NLOG closed ones in tx.l<j>_*); tables it
+ * allocates hang below those entries, or below each other. Undoing frees
+ * every table below a logged entry and zeroes the entry, which gives back
+ * the memory exactly as it was. It stops (RETRY, at tx.stop, nothing
+ * written from there on) where it would write an entry that is not zero,
+ * widen a table entry that existed, change the root, or log a run with
+ * the log full; the rest of the range then takes the two-pass path, and
+ * a failure there undoes the first part too. */
+
+/* Drivers whose tables all hold one memory word per entry (read and
+ * written whole), none valid when zero, and take one param (their base). */
+static bool opt_ok(Drv *d)
+{
+    if (!d->ntabs)
+        return false;
+    for (int i = 0; i < d->ntabs; i++) {
+        const IrUnit *t = d->tabs[i], *vs[MAXV];
+        const SFieldIO *io = shared_read(d, t->elem, NULL);
+        if (t->params.len != 1 || !t->table_bytes || zero_valid(d->a, t->elem) || !io || io->field->kind != FIELD_MEM)
+            return false;
+        int nv = variants(t->elem, vs);
+        for (int v = 0; v < nv; v++)
+            if (vs[v]->io.len != 1)
+                return false;
+    }
+    return true;
+}
+
+static void opt_fields(Drv *d)
+{
+    LModule *m = d->m;
+    static const char *const rec[4] = { "cid", "tab", "first", "cnt" };
+    d->tx_un = lir_rec_field(m, d->tx, "un", LK_U64, (Loc){ 0 });
+    d->tx_stop = lir_rec_field(m, d->tx, "stop", LK_U64, (Loc){ 0 });
+    for (int k = 0; k < 3; k++)
+        d->tx_at[k] = lir_rec_field(m, d->tx, arena_printf(d->a, "at_%s", rec[k]), LK_U64, (Loc){ 0 });
+    for (int k = 0; k < 4; k++)
+        d->tx_open[k] = lir_rec_field(m, d->tx, arena_printf(d->a, "o_%s", rec[k]), LK_U64, (Loc){ 0 });
+    for (int j = 0; j < NLOG; j++)
+        for (int k = 0; k < 4; k++)
+            d->tx_log[j][k] = lir_rec_field(m, d->tx, arena_printf(d->a, "l%d_%s", j, rec[k]), LK_U64, (Loc){ 0 });
+}
+
+/* The child table of an entry whose raw value is in slot raw, if a table
+ * variant holds one: fn(tx, child) for it. */
+static void each_child(Drv *d, LB *b, const IrUnit *x, int raw, LExpr *const *ep, const int *st, int tx, LFn *const *fns)
+{
+    LModule *m = d->m;
+    const IrUnit *vs[MAXV];
+    int nv = variants(x, vs);
+    int c = local_once(m, b->fn, "c", lt(LK_U64));
+    for (int v = 0; v < nv; v++) {
+        if (!vs[v]->child)
+            continue;
+        LExpr *sp = lx_addr(m, LV(b, st[v]));
+        lb_expr(b, u_decode(d, vs[v], LV(b, raw), sp));
+        lb_if(b, u_vtranslate(d, vs[v], sp, ep, num(d, 0), lx_addr(m, LV(b, c))));
+        lb_expr(b, lx_callv(m, fns[tab_id(d, vs[v]->child)], LV(b, tx), LV(b, c), NULL));
+        lb_end(b);
+    }
+}
+
+static void undo_helpers(Drv *d)
+{
+    LModule *m = d->m;
+    LB b;
+    int *O = d->tx_open;
+    /* the open run can take entry i of tab (it ends there), or there is
+     * room for a new one */
+    LFn *f = d->undo_room = dfn(d, NULL, "undo_room", LK_BOOL);
+    int tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    int cid = lir_param(m, f, "cid", lt(LK_U64)), tab = lir_param(m, f, "tab", lt(LK_U64));
+    int i = lir_param(m, f, "i", lt(LK_U64));
+    lb_begin(&b, m, f);
+    LExpr *adj = land(d, eq(d, txf(d, &b, tx, O[0]), LV(&b, cid)),
+                      land(d, eq(d, txf(d, &b, tx, O[1]), LV(&b, tab)),
+                           eq(d, add(d, txf(d, &b, tx, O[2]), txf(d, &b, tx, O[3])), LV(&b, i))));
+    lb_ret(&b, lor(d, eq(d, txf(d, &b, tx, O[3]), num(d, 0)),
+                   lor(d, adj, lx_bin(m, OP_LT, txf(d, &b, tx, d->tx_un), num(d, NLOG)))));
+    lir_place(m, f);
+
+    /* log entries [i, i + n) of tab (undo_room said yes) */
+    f = d->undo_add = dfn(d, NULL, "undo_add", LK_VOID);
+    tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    cid = lir_param(m, f, "cid", lt(LK_U64));
+    tab = lir_param(m, f, "tab", lt(LK_U64));
+    i = lir_param(m, f, "i", lt(LK_U64));
+    int n = lir_param(m, f, "n", lt(LK_U64));
+    lb_begin(&b, m, f);
+    ret_if(&b, eq(d, LV(&b, n), num(d, 0)), NULL);
+    adj = land(d, ne(d, txf(d, &b, tx, O[3]), num(d, 0)),
+               land(d, eq(d, txf(d, &b, tx, O[0]), LV(&b, cid)),
+                    land(d, eq(d, txf(d, &b, tx, O[1]), LV(&b, tab)),
+                         eq(d, add(d, txf(d, &b, tx, O[2]), txf(d, &b, tx, O[3])), LV(&b, i)))));
+    lb_if(&b, adj);
+    lb_assign(&b, txf(d, &b, tx, O[3]), add(d, txf(d, &b, tx, O[3]), LV(&b, n)));
+    lb_ret(&b, NULL);
+    lb_end(&b);
+    lb_comment(&b, "close the open run");
+    lb_if(&b, ne(d, txf(d, &b, tx, O[3]), num(d, 0)));
+    for (int j = 0; j < NLOG; j++) {
+        lb_if(&b, eq(d, txf(d, &b, tx, d->tx_un), num(d, (uint64_t)j)));
+        for (int k = 0; k < 4; k++)
+            lb_assign(&b, txf(d, &b, tx, d->tx_log[j][k]), txf(d, &b, tx, O[k]));
+        lb_end(&b);
+    }
+    lb_assign(&b, txf(d, &b, tx, d->tx_un), add(d, txf(d, &b, tx, d->tx_un), num(d, 1)));
+    lb_end(&b);
+    LExpr *nv[4] = { LV(&b, cid), LV(&b, tab), LV(&b, i), LV(&b, n) };
+    for (int k = 0; k < 4; k++)
+        lb_assign(&b, txf(d, &b, tx, O[k]), nv[k]);
+    lir_place(m, f);
+
+    /* per table kind, callees first: free_fresh(tx, tab) frees a table the
+     * optimistic map allocated and every table below it; undo_run(tx,
+     * tab, first, cnt) frees what hangs below the entries and zeroes them */
+    for (int ti = d->ntabs - 1; ti >= 0; ti--) {
+        const IrUnit *t = d->tabs[ti], *x = t->elem, *vs[MAXV];
+        int nv2 = variants(x, vs);
+        for (int run = 0; run < 2; run++) {
+            f = dfn(d, t, run ? "undo_run" : "free_fresh", LK_VOID);
+            tx = lir_param(m, f, "tx", lt_prec(d->tx));
+            tab = lir_param(m, f, "tab", lt(LK_U64));
+            int first = run ? lir_param(m, f, "first", lt(LK_U64)) : -1;
+            int cnt = run ? lir_param(m, f, "cnt", lt(LK_U64)) : -1;
+            int k = lir_local(m, f, "k", lt(LK_U64));
+            int raw = lir_local(m, f, "raw", lt(LK_U64));
+            int st[MAXV];
+            for (int v = 0; v < nv2; v++)
+                st[v] = lir_local(m, f, arena_printf(d->a, "st%d", v), lt_rec(ufns(d, vs[v])->state));
+            lb_begin(&b, m, f);
+            LExpr *env = txf(d, &b, tx, TX_ENV);
+            LExpr *tp[1] = { LV(&b, tab) };
+            lb_while(&b, lx_bin(m, OP_LT, LV(&b, k), run ? LV(&b, cnt) : num(d, t->entries)));
+            LExpr **ep = elem_locals(d, &b, t, tp, run ? add(d, LV(&b, first), LV(&b, k)) : LV(&b, k), "e_");
+            lb_set(&b, raw, raw_read(d, &b, x, env, ep, -1));
+            lb_if(&b, ne(d, LV(&b, raw), num(d, 0)));
+            each_child(d, &b, x, raw, ep, st, tx, d->free_fresh);
+            if (run) {
+                const IrUnit *owner = NULL;
+                const SFieldIO *io = shared_read(d, x, &owner);
+                lb_expr(&b, lir_io_write(m, env, io->field, owner, ep, num(d, 0)));
+            }
+            lb_end(&b);
+            lb_set(&b, k, add(d, LV(&b, k), num(d, 1)));
+            lb_end(&b);
+            if (!run)
+                lb_expr(&b, lx_env(m, LENV_FREE_TABLE, 0, 0, env, LV(&b, tab), num(d, t->table_bytes), NULL));
+            lir_place(m, f);
+            *(run ? &d->undo_run[ti] : &d->free_fresh[ti]) = f;
+        }
+    }
+
+    /* undo everything the log holds, newest first */
+    f = d->undo = dfn(d, NULL, "undo", LK_VOID);
+    tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    lb_begin(&b, m, f);
+    for (int j = NLOG; j >= 0; j--) {
+        const int *r = j == NLOG ? O : d->tx_log[j];
+        lb_if(&b, j == NLOG ? ne(d, txf(d, &b, tx, O[3]), num(d, 0))
+                            : lx_bin(m, OP_GT, txf(d, &b, tx, d->tx_un), num(d, (uint64_t)j)));
+        for (int ti = 0; ti < d->ntabs; ti++) {
+            lb_if(&b, eq(d, txf(d, &b, tx, r[0]), num(d, (uint64_t)ti)));
+            Args a = { .n = 0 };
+            arg(&a, LV(&b, tx));
+            for (int k = 1; k < 4; k++)
+                arg(&a, txf(d, &b, tx, r[k]));
+            lb_expr(&b, call(d, d->undo_run[ti], &a));
+            lb_end(&b);
+        }
+        lb_end(&b);
+    }
+    lb_assign(&b, txf(d, &b, tx, d->tx_un), num(d, 0));
+    lb_assign(&b, txf(d, &b, tx, O[3]), num(d, 0));
+    lir_place(m, f);
+}
+
 /* ---- the public functions of one root ------------------------------------------------- */
 
 /* tx.env = ctx->env and the other scalars (the pools only where the
@@ -2170,6 +2460,7 @@ static void root_api(Drv *d)
         int tx = lir_local(m, f, "tx", lt_rec(d->tx));
         ((LSlot *)f->slots.items[tx])->noinit = true;
         int s = lir_local(m, f, "s", lt(LK_STATUS));
+        int total = -1;
         if (flags < 0)
             flags = lir_local(m, f, "flags", lt(LK_FLAGS));
         lb_begin(&b, m, f);
@@ -2221,13 +2512,51 @@ static void root_api(Drv *d)
         lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 0));
         lb_assign(&b, txf(d, &b, tx, TX_FOUND), num(d, 0));
         lb_end(&b);
+        bool opt = op == 0 && d->opt;
+        LExpr *txp = lx_addr(m, LV(&b, tx));
+        if (opt) {
+            total = lir_local(m, f, "total", lt(LK_U64));
+            int n = lir_local(m, f, "n", lt(LK_U64));
+            lb_set(&b, total, LV(&b, size));
+            lb_comment(&b, "one walk that writes as it goes, undone if it fails");
+            lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 3));
+            lb_assign(&b, txf(d, &b, tx, d->tx_un), num(d, 0));
+            lb_assign(&b, txf(d, &b, tx, d->tx_open[3]), num(d, 0));
+            lb_set(&b, s, call(d, walk, &g));
+            lb_if(&b, eq(d, LV(&b, s), status(d, LIR_OK)));
+            lb_expr(&b, lx_callv(m, d->flush, txp, NULL));
+            set_out(d, &b, done, LV(&b, total));
+            lb_ret(&b, LV(&b, s));
+            lb_end(&b);
+            lb_if(&b, ne(d, LV(&b, s), status(d, LIR_RETRY)));
+            lb_expr(&b, lx_callv(m, d->undo, txp, NULL));
+            ret_if(&b, ne(d, LV(&b, s), status(d, LIR_ENOMEM)), LV(&b, s));
+            lb_comment(&b, "out of memory: a conflict in the range still comes first, as in the dry run");
+            lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 0));
+            tx_pools(d, &b, tx);
+            lb_set(&b, s, call(d, walk, &g));
+            lb_ret(&b, lx_ite(m, eq(d, LV(&b, s), status(d, LIR_OK)), status(d, LIR_ENOMEM), LV(&b, s)));
+            lb_end(&b);
+            lb_comment(&b, "stopped: the rest of the range in two passes");
+            lb_set(&b, n, lx_bin(m, OP_SUB, txf(d, &b, tx, d->tx_stop), LV(&b, va)));
+            lb_set(&b, va, add(d, LV(&b, va), LV(&b, n)));
+            lb_set(&b, pa, add(d, LV(&b, pa), LV(&b, n)));
+            lb_set(&b, size, lx_bin(m, OP_SUB, LV(&b, size), LV(&b, n)));
+            lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 0));
+        }
         tx_pools(d, &b, tx);
         lb_set(&b, s, call(d, walk, &g));
-        ret_if(&b, ne(d, LV(&b, s), status(d, LIR_OK)), LV(&b, s));
+        lb_if(&b, ne(d, LV(&b, s), status(d, LIR_OK)));
+        if (opt)
+            lb_expr(&b, lx_callv(m, d->undo, txp, NULL));
+        lb_ret(&b, LV(&b, s));
+        lb_end(&b);
         if (op != 0)
             ret_if(&b, lx_not(m, txf(d, &b, tx, TX_FOUND)), status(d, LIR_ENOENT));
-        lb_if(&b, lx_not(m, lx_callv(m, d->prealloc, lx_addr(m, LV(&b, tx)), NULL)));
-        lb_expr(&b, lx_callv(m, d->release, lx_addr(m, LV(&b, tx)), NULL));
+        lb_if(&b, lx_not(m, lx_callv(m, d->prealloc, txp, NULL)));
+        lb_expr(&b, lx_callv(m, d->release, txp, NULL));
+        if (opt)
+            lb_expr(&b, lx_callv(m, d->undo, txp, NULL));
         lb_ret(&b, status(d, LIR_ENOMEM));
         lb_end(&b);
         lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 1));
@@ -2245,10 +2574,15 @@ static void root_api(Drv *d)
             lb_assign(&b, lx_field(m, LV(&b, ctx), d->ctx_cached), num(d, 0));
             lb_end(&b);
         }
+        if (opt) {   /* (the dry run rules a failure out) */
+            lb_if(&b, ne(d, LV(&b, s), status(d, LIR_OK)));
+            lb_expr(&b, lx_callv(m, d->undo, txp, NULL));
+            lb_end(&b);
+        }
         lb_expr(&b, lx_callv(m, d->flush, lx_addr(m, LV(&b, tx)), NULL));
         lb_expr(&b, lx_callv(m, d->release, lx_addr(m, LV(&b, tx)), NULL));
         lb_if(&b, eq(d, LV(&b, s), status(d, LIR_OK)));
-        set_out(d, &b, done, LV(&b, size));
+        set_out(d, &b, done, LV(&b, opt ? total : size));
         lb_end(&b);
         lb_ret(&b, LV(&b, s));
         lir_place(m, f);
@@ -2508,9 +2842,11 @@ static void root_driver(LModule *m, const IrUnit *r)
     }
     d->lr->ctx = ctx;
     LRec *tx = d->tx = lir_rec(m, arena_printf(m->a, "%s_tx", d->R), false, r->loc);
-    tx->comment = "one call: dry run (commit 0), commit (1), or single-page fast path (2),\n"
+    tx->comment = "one call: dry run (commit 0), commit (1), single-page fast path (2),\n"
                   "which gives up with RETRY before its first write if it would need a\n"
-                  "table or a split";
+                  "table or a split, or optimistic map (3), which logs what it writes\n"
+                  "into tables that existed and stops with RETRY at tx.stop where it\n"
+                  "cannot (docs/driver.md)";
     static const char *const txn[] = { "env", "commit", "found", "tlb_lo", "tlb_hi", "cleared", "hint",
                                        "root_raw", "root_cached", "root_changed" };
     for (int i = 0; i < TX_NEED0; i++)
@@ -2520,6 +2856,9 @@ static void root_driver(LModule *m, const IrUnit *r)
         lir_rec_field(m, tx, arena_printf(m->a, "need%d", i), LK_U64, (Loc){ 0 });
     for (int i = 0; i < n; i++)
         lir_rec_field(m, tx, arena_printf(m->a, "pool%d", i), LK_U64, (Loc){ 0 });
+    d->opt = !(r->kind == IR_SEGMENT && !r->child) && opt_ok(d);
+    if (d->opt)
+        opt_fields(d);
 
     if (r->kind == IR_SEGMENT && !r->child) {
         declare_walk(d, r);
@@ -2527,6 +2866,8 @@ static void root_driver(LModule *m, const IrUnit *r)
         return;
     }
     tx_helpers(d);
+    if (d->opt)
+        undo_helpers(d);
     declare_walk(d, r);
     if (r->kind == IR_TABLE) {
         table_fns(d, r);

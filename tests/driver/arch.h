@@ -45,6 +45,7 @@ typedef x86_64_status drv_status;
      X86_64_FLAG_WRITETHROUGH | X86_64_FLAG_NOCACHE | X86_64_FLAG_GLOBAL)
 #define ARCH_HAS_EXEC 1
 #define ARCH_F_W X86_64_FLAG_WRITABLE
+#define ARCH_BIG_PAGE MiB(2) /* the span of one page table */
 #define ARCH_F_U X86_64_FLAG_USERMODE
 /* Random operations stay in a 64 GiB window that straddles the first PML4
  * boundary (512 GiB), so PML4 entries, PDPTs and PDs come and go too. */
@@ -96,6 +97,7 @@ typedef x86_32_status drv_status;
      X86_32_FLAG_NOCACHE | X86_32_FLAG_GLOBAL)
 #define ARCH_HAS_EXEC 0
 #define ARCH_F_W X86_32_FLAG_WRITABLE
+#define ARCH_BIG_PAGE MiB(4) /* the span of one page table */
 #define ARCH_F_U X86_32_FLAG_USERMODE
 #define ARCH_WIN_LO UINT64_C(0)
 #define ARCH_WIN_HI GiB(4)
