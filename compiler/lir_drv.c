@@ -1004,7 +1004,6 @@ static void table_fns(Drv *d, const IrUnit *t)
     Walk *w = walk_of(d, t), *we = walk_of(d, t->elem);
     const IrUnit *x = t->elem;
     unsigned lo = t->index_lo;
-    uint64_t span = (uint64_t)1 << lo;
     int np = t->params.len;
     LB b;
 
@@ -1119,12 +1118,16 @@ static void table_fns(Drv *d, const IrUnit *t)
         LExpr **tp = pexprs(&b, t, 1);
         int off = 1 + np;
         int i = lir_local(m, w->rresolve, "i", lt(LK_U64));
-        lb_set(&b, i, lx_bin(m, OP_SHR, LV(&b, off), num(d, lo)));
+        /* off is passed on with the bits above the entry: the entry masks
+         * it where its leaf needs it, so the masks of the levels above a
+         * 4 KiB leaf are not all live across its loads (as in a
+         * hand-written walk) */
+        lb_set(&b, i, lx_bin(m, OP_SHR, lx_bin(m, OP_BAND, LV(&b, off), num(d, mask_of(t->inbits))), num(d, lo)));
         LExpr **ep = elem_locals(d, &b, t, tp, LV(&b, i), "e_");
         Args a = { .n = 0 };
         arg(&a, LV(&b, 0));
         argv_(&a, ep, x->params.len);
-        arg(&a, lx_bin(m, OP_BAND, LV(&b, off), num(d, span - 1)));
+        arg(&a, LV(&b, off));
         arg(&a, LV(&b, off + 1));
         arg(&a, LV(&b, off + 2));
         arg(&a, LV(&b, off + 3));
@@ -1597,10 +1600,13 @@ static void entry_resolve(Drv *d, const IrUnit *x)
                                                  : raw_read(d, &b, x, LV(&b, env), ps, -1);
         lb_set(&b, raw, r);
     }
+    /* off may carry the bits above the entry (see table_fns): masked here,
+     * where a leaf needs it, and passed on whole */
+    LExpr *om = x == d->root ? LV(&b, off) : lx_bin(m, OP_BAND, LV(&b, off), num(d, span - 1));
     for (int i = 0; i < nv; i++) {
         const IrUnit *V = vs[i];
         int t;
-        LExpr *sp = variant_if(d, &b, V, i, raw, LV(&b, env), ps, LV(&b, off), &t);
+        LExpr *sp = variant_if(d, &b, V, i, raw, LV(&b, env), ps, om, &t);
         if (V->child) {
             Walk *wc = walk_of(d, V->child);
             LExpr *rest[4] = { LV(&b, off), LV(&b, pa), LV(&b, fl), LV(&b, psz) };
