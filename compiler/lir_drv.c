@@ -754,9 +754,9 @@ static LExpr *map_part(Drv *d, LFn *fn, const IrUnit *L, LExpr *env, LExpr *cons
     return call(d, fn, &a);
 }
 
-/* One loop of leaf_run over entries k < cnt: the commit's (writes; its
- * tables exist; commit 2: the table is fresh, nothing to read) or the dry
- * run's (reads unless virt). ok: -2, the requires are known to hold; -1,
+/* One loop of leaf_run over entries k < cnt: the dry run's (commit 0:
+ * reads unless virt), the commit's (1: writes) or the commit's in a table
+ * it has just allocated (2: writes, reads nothing). ok: -2, the requires are known to hold; -1,
  * ask them per entry; else a slot saying whether they hold for the whole
  * run. */
 static void run_loop(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, int k, int cnt, int epa, int pa,
@@ -860,14 +860,14 @@ static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
     }
     /* optimistic, in a table that existed: room in the undo log first */
     LExpr *logged = NULL;
+    Args la = { .n = 0 };   /* (tx, cid, tab, i) of the run, for the log */
     if (d->opt) {
-        Args a = { .n = 0 };
-        arg(&a, LV(b, tx));
-        arg(&a, num(d, (uint64_t)tab_id(d, t)));
-        arg(&a, tp[0]);
-        arg(&a, LV(b, p.i));
+        arg(&la, LV(b, tx));
+        arg(&la, num(d, (uint64_t)tab_id(d, t)));
+        arg(&la, tp[0]);
+        arg(&la, LV(b, p.i));
         logged = land(d, eq(d, txf(d, b, tx, TX_COMMIT), num(d, 3)), eq(d, LV(b, virt), num(d, 0)));
-        lb_if(b, land(d, logged, lx_not(m, call(d, d->undo_room, &a))));
+        lb_if(b, land(d, logged, lx_not(m, call(d, d->undo_room, &la))));
         lb_assign(b, txf(d, b, tx, d->tx_stop), add(d, LV(b, vbase), LV(b, off)));
         lb_ret(b, status(d, LIR_RETRY));
         lb_end(b);
@@ -886,14 +886,9 @@ static void leaf_run(Drv *d, LB *b, const IrUnit *t, LExpr *const *tp, Piece p, 
     if (ok >= 0)
         lb_end(b);
     if (logged) {
-        Args a = { .n = 0 };
-        arg(&a, LV(b, tx));
-        arg(&a, num(d, (uint64_t)tab_id(d, t)));
-        arg(&a, tp[0]);
-        arg(&a, LV(b, p.i));
-        arg(&a, LV(b, k));
+        arg(&la, LV(b, k));
         lb_if(b, logged);
-        lb_expr(b, call(d, d->undo_add, &a));
+        lb_expr(b, call(d, d->undo_add, &la));
         lb_end(b);
     }
     lb_else(b);
