@@ -2108,10 +2108,14 @@ static void undo_helpers(Drv *d)
         }
     }
 
-    /* undo everything the log holds, newest first */
-    f = d->undo = dfn(d, NULL, "undo", LK_VOID);
+    /* undo everything the log holds, newest first; true if it held
+     * anything (the caller then invalidates the range: the walker may
+     * have seen the entries between their write and their undoing) */
+    f = d->undo = dfn(d, NULL, "undo", LK_BOOL);
     tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    int any = lir_local(m, f, "any", lt(LK_BOOL));
     lb_begin(&b, m, f);
+    lb_set(&b, any, lor(d, ne(d, txf(d, &b, tx, O[3]), num(d, 0)), ne(d, txf(d, &b, tx, d->tx_un), num(d, 0))));
     for (int j = NLOG; j >= 0; j--) {
         const int *r = j == NLOG ? O : d->tx_log[j];
         lb_if(&b, j == NLOG ? ne(d, txf(d, &b, tx, O[3]), num(d, 0))
@@ -2129,10 +2133,20 @@ static void undo_helpers(Drv *d)
     }
     lb_assign(&b, txf(d, &b, tx, d->tx_un), num(d, 0));
     lb_assign(&b, txf(d, &b, tx, O[3]), num(d, 0));
+    lb_ret(&b, LV(&b, any));
     lir_place(m, f);
 }
 
 /* ---- the public functions of one root ------------------------------------------------- */
+
+/* `if (undo(&tx)) invalidate [va0, va0 + total);` */
+static void undo_all(Drv *d, LB *b, int tx, int va0, int total)
+{
+    LModule *m = d->m;
+    lb_if(b, lx_callv(m, d->undo, lx_addr(m, LV(b, tx)), NULL));
+    lb_expr(b, lx_env(m, LENV_TLB_INVAL, 0, 0, txf(d, b, tx, TX_ENV), LV(b, va0), LV(b, total), NULL));
+    lb_end(b);
+}
 
 /* tx.env = ctx->env and the other scalars (the pools only where the
  * two-pass path starts: a one-page call does not pay for them). */
@@ -2515,10 +2529,13 @@ static void root_api(Drv *d)
         lb_end(&b);
         bool opt = op == 0 && d->opt;
         LExpr *txp = lx_addr(m, LV(&b, tx));
+        int va0 = -1;
         if (opt) {
             total = lir_local(m, f, "total", lt(LK_U64));
+            va0 = lir_local(m, f, "va0", lt(LK_U64));
             int n = lir_local(m, f, "n", lt(LK_U64));
             lb_set(&b, total, LV(&b, size));
+            lb_set(&b, va0, LV(&b, va));
             lb_comment(&b, "one walk that writes as it goes, undone if it fails");
             lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 3));
             lb_assign(&b, txf(d, &b, tx, d->tx_un), num(d, 0));
@@ -2530,7 +2547,7 @@ static void root_api(Drv *d)
             lb_ret(&b, LV(&b, s));
             lb_end(&b);
             lb_if(&b, ne(d, LV(&b, s), status(d, LIR_RETRY)));
-            lb_expr(&b, lx_callv(m, d->undo, txp, NULL));
+            undo_all(d, &b, tx, va0, total);
             ret_if(&b, ne(d, LV(&b, s), status(d, LIR_ENOMEM)), LV(&b, s));
             lb_comment(&b, "out of memory: a conflict in the range still comes first, as in the dry run");
             lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 0));
@@ -2549,7 +2566,7 @@ static void root_api(Drv *d)
         lb_set(&b, s, call(d, walk, &g));
         lb_if(&b, ne(d, LV(&b, s), status(d, LIR_OK)));
         if (opt)
-            lb_expr(&b, lx_callv(m, d->undo, txp, NULL));
+            undo_all(d, &b, tx, va0, total);
         lb_ret(&b, LV(&b, s));
         lb_end(&b);
         if (op != 0)
@@ -2557,7 +2574,7 @@ static void root_api(Drv *d)
         lb_if(&b, lx_not(m, lx_callv(m, d->prealloc, txp, NULL)));
         lb_expr(&b, lx_callv(m, d->release, txp, NULL));
         if (opt)
-            lb_expr(&b, lx_callv(m, d->undo, txp, NULL));
+            undo_all(d, &b, tx, va0, total);
         lb_ret(&b, status(d, LIR_ENOMEM));
         lb_end(&b);
         lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 1));
@@ -2577,7 +2594,7 @@ static void root_api(Drv *d)
         }
         if (opt) {   /* (the dry run rules a failure out) */
             lb_if(&b, ne(d, LV(&b, s), status(d, LIR_OK)));
-            lb_expr(&b, lx_callv(m, d->undo, txp, NULL));
+            undo_all(d, &b, tx, va0, total);
             lb_end(&b);
         }
         lb_expr(&b, lx_callv(m, d->flush, lx_addr(m, LV(&b, tx)), NULL));

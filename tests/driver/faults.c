@@ -317,6 +317,7 @@ static void conflict_case(const char *name, int tables, bool bad, bool narrow)
     vrs_hosted_stats st0 = inst_stats(&in);
     fop op = { F_MAP, V, (uint64_t)(tables + 1) * R, W1, P };
     uint64_t done;
+    vrs_hosted_tlb_clear(in.h);
     drv_status s = fop_run(&in, &op, &done);
     vrs_hosted_stats st1 = inst_stats(&in);
     drv_status want = bad || narrow ? DST(EEXIST) : DST(OK);
@@ -334,6 +335,12 @@ static void conflict_case(const char *name, int tables, bool bad, bool narrow)
         if (st1.live_tables != st0.live_tables)
             fail(name, "live tables %llu -> %llu after EEXIST", X(st0.live_tables), X(st1.live_tables));
         snap_free(&after);
+        /* the leaves it wrote and undid may have reached a TLB meanwhile */
+        bool inval = false;
+        for (uint64_t i = 0, lva, lsz; vrs_hosted_tlb_entry(in.h, i, &lva, &lsz); i++)
+            inval |= lva <= V && lva + lsz >= V + 2 * R;
+        if (!inval)
+            fail(name, "EEXIST after writing [%#llx, ...): that range was not invalidated", X(V));
     }
     if (st1.errors != st0.errors)
         fail(name, "hosted env error: %s", vrs_hosted_last_error(in.h));
