@@ -743,10 +743,12 @@ static gcc_jit_rvalue *mem_inline(JC *c, gcc_jit_rvalue *pa, unsigned w, gcc_jit
         v = save(c, v, c->u64.t);
     gcc_jit_rvalue *size =
         gcc_jit_lvalue_as_rvalue(gcc_jit_rvalue_dereference_field(c->memp, NULL, c->mem_size));
-    /* pa <= size && w <= size - pa: no overflow for any pa */
+    /* w <= size && pa <= size - w: no overflow for any pa, and the part
+     * without pa is the same at every access of a walk (gcc computes it
+     * once), so an access costs one compare */
     gcc_jit_rvalue *ok = gcc_jit_context_new_binary_op(
-        c->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, c->boolean.t, cmp(c, GCC_JIT_COMPARISON_LE, pa, size),
-        cmp(c, GCC_JIT_COMPARISON_LE, u64c(c, w), bin(c, GCC_JIT_BINARY_OP_MINUS, size, pa)));
+        c->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, c->boolean.t, cmp(c, GCC_JIT_COMPARISON_LE, u64c(c, w), size),
+        cmp(c, GCC_JIT_COMPARISON_LE, pa, bin(c, GCC_JIT_BINARY_OP_MINUS, size, u64c(c, w))));
     gcc_jit_block *in = new_block(c), *out = new_block(c), *join = new_block(c);
     gcc_jit_block_end_with_conditional(c->cur, NULL, ok, in, out);
     gcc_jit_lvalue *res = v ? NULL : new_local(c, c->u64.t, "mem");

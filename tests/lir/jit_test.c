@@ -740,6 +740,11 @@ static void test_mem(Jit *j, const Env *E, EngineMem *mem)
     CHECK_EQ(call2(j, E->rd[1], 0, 3), 0x5a);
     CHECK_EQ(call2(j, E->rd[8], 0, 9), 0);
     CHECK(mem->faults == 7 && mem->fault_pa == sz - 7);
+    /* a memory smaller than the access: nothing of it is in range */
+    mem->size = 4;
+    CHECK_EQ(call2(j, E->rd[4], 0, 0), 0x5a000000u);
+    CHECK_EQ(call2(j, E->rd[8], 0, 0), 0);
+    CHECK(mem->faults == 8 && mem->fault_pa == sz - 7);   /* the first stays */
     *mem = saved;
 }
 
