@@ -251,6 +251,22 @@ static LSxEnv sxenv(U *x, LB *b, LExpr *st, const int *ps)
 }
 
 /* bool PREFIX_UNIT_WHAT(const state *st, params... [, flags_t flgs]) */
+/* The whole state field of `bit`, shifted so that a bit at distance dist
+ * from its flag lands on the flag's bit in flags_t. */
+static LExpr *field_at(LModule *m, const Sx *bit, int dist, const LSxEnv *e)
+{
+    Sx whole = *bit;
+    whole.lo = 0;
+    whole.hi = (unsigned)bit->field->size * 8;
+    whole.name = NULL;
+    LExpr *v = lir_from_sx(m, &whole, e);
+    if (dist > 0)
+        v = lx_bin(m, OP_SHR, v, lx_num(m, (uint64_t)dist));
+    else if (dist < 0)
+        v = lx_bin(m, OP_SHL, v, lx_num(m, (uint64_t)-dist));
+    return v;
+}
+
 /* One group of matchflags' flag conjuncts: those over bits of one state
  * field at one distance from their flags' bits in flags_t. */
 typedef struct FlagGroup {
@@ -336,15 +352,7 @@ static LExpr *matchflags_expr(U *x, const Sx *pred, const LSxEnv *e)
     }
     LExpr *r = NULL;
     for (int k = 0; k < ng; k++) {
-        Sx whole = *g[k].bit;
-        whole.lo = 0;
-        whole.hi = (unsigned)whole.field->size * 8;
-        whole.name = NULL;
-        LExpr *v = lir_from_sx(m, &whole, e);
-        if (g[k].dist > 0)
-            v = lx_bin(m, OP_SHR, v, lx_num(m, (uint64_t)g[k].dist));
-        else if (g[k].dist < 0)
-            v = lx_bin(m, OP_SHL, v, lx_num(m, (uint64_t)-g[k].dist));
+        LExpr *v = field_at(m, g[k].bit, g[k].dist, e);
         LExpr *c[2] = { NULL, NULL };
         if (g[k].eq) {
             LExpr *t = lx_bin(m, OP_BXOR, v, e->flags);
@@ -490,15 +498,7 @@ static void fn_flags(U *x)
             inv |= oneg ? (uint64_t)1 << at[j] : 0;
             names = arena_printf(m->a, "%s%s%s", names, *names ? ", " : "", (const char *)m->ir->flags.items[j]);
         }
-        Sx whole = *bit;
-        whole.lo = 0;
-        whole.hi = (unsigned)bit->field->size * 8;
-        whole.name = NULL;
-        LExpr *v = lir_from_sx(m, &whole, &e);
-        if (dist > 0)
-            v = lx_bin(m, OP_SHR, v, lx_num(m, (uint64_t)dist));
-        else if (dist < 0)
-            v = lx_bin(m, OP_SHL, v, lx_num(m, (uint64_t)-dist));
+        LExpr *v = field_at(m, bit, dist, &e);
         if (inv)
             v = lx_bin(m, OP_BXOR, v, lx_num(m, inv));
         v = lx_bin(m, OP_BAND, v, lx_num(m, mask));

@@ -304,6 +304,10 @@ static void check_unit_flags(SemaProgram *sp, SemaUnit *u)
             continue;
         }
         first = it;
+        if (it->flags->flags.len > 64)   /* as for the global block (resolve.c) */
+            diag_error(d, ((Ident *)it->flags->flags.items[64])->loc,
+                       "too many flags: `%s` is the 65th, and flags_t has 64 bits",
+                       ((Ident *)it->flags->flags.items[64])->name);
         if (sp->has_flags) {
             diag_error(d, it->loc, "duplicate definitions with name `flags` (global flags exist)");
             if (sp->flags.len)
