@@ -246,8 +246,8 @@ LExpr *lx_not(LModule *m, LExpr *a)
 
 LExpr *lx_ite(LModule *m, LExpr *c, LExpr *a, LExpr *b)
 {
-    LKind k = a->ty.kind == b->ty.kind ? a->ty.kind : LK_U64;
-    LExpr *e = node(m, LE_ITE, lt(k));
+    /* arms of one kind keep their type (pointers: what they point to) */
+    LExpr *e = node(m, LE_ITE, a->ty.kind == b->ty.kind ? a->ty : lt(LK_U64));
     e->a = c;
     e->b = a;
     e->c = b;

@@ -2199,14 +2199,40 @@ static void set_op(Drv *d, int op, LFn *f)
         d->lr->protect = f;
 }
 
-/* resolve(ctx, va, pa *, flags *, page_size *): slots 1 to 4 */
-static LFn *resolve_fn(Drv *d)
+/* what(ctx, va, pa *, flags *, page_size *): slots 1 to 4 */
+static LFn *resolve_fn(Drv *d, const char *what, LLink link)
 {
-    LFn *f = api_fn(d, "resolve", LK_STATUS);
+    LFn *f = api_fn(d, what, LK_STATUS);
+    f->link = link;
     lir_param(d->m, f, "va", lt(LK_U64));
     lir_param(d->m, f, "pa", lt_ptr(LK_U64));
     lir_param(d->m, f, "flags", lt_ptr(LK_FLAGS));
     lir_param(d->m, f, "page_size", lt_ptr(LK_U64));
+    return f;
+}
+
+/* resolve, whose out-pointers may be NULL: resolve_to (which writes all
+ * three, on success only) with a scratch variable for each NULL one. In
+ * the header, so that a caller passing addresses pays no NULL tests
+ * (they fold away), and resolve_to's walk writes straight to them. */
+static LFn *resolve_api(Drv *d, LFn *to)
+{
+    LModule *m = d->m;
+    LFn *f = resolve_fn(d, "resolve", LINK_HEADER);
+    f->comment = "NULL out-pointers get scratch; resolve_to does the walk";
+    LB b;
+    lb_begin(&b, m, f);
+    Args a = { .n = 0 };
+    arg(&a, LV(&b, 0));
+    arg(&a, LV(&b, 1));
+    static const char *const scratch[3] = { "no_pa", "no_flags", "no_page_size" };
+    for (int i = 2; i < 5; i++) {
+        const LSlot *p = f->slots.items[i];
+        int s = lir_local(m, f, scratch[i - 2], lt(p->ty.to));
+        arg(&a, lx_ite(m, ne(d, LV(&b, i), lx_numk(m, 0, LK_U64)), LV(&b, i), lx_addr(m, LV(&b, s))));
+    }
+    lb_ret(&b, call(d, to, &a));
+    lir_place(m, f);
     return f;
 }
 
@@ -2609,14 +2635,10 @@ static void root_api(Drv *d)
 
     /* resolve */
     walk_api(d, space);
-    f = resolve_fn(d);
+    f = resolve_fn(d, "resolve_to", LINK_EXPORT);
     {
         int ctx = 0, pa = 2, flags = 3, psz = 4;
         va = 1;
-        int p = lir_local(m, f, "p", lt(LK_U64));
-        int ps = lir_local(m, f, "ps", lt(LK_U64));
-        int fl = lir_local(m, f, "f", lt(LK_FLAGS));
-        int s = lir_local(m, f, "s", lt(LK_STATUS));
         lb_begin(&b, m, f);
         if (space)
             ret_if(&b, lx_bin(m, OP_GE, LV(&b, va), num(d, space)), status(d, LIR_EINVAL));
@@ -2634,20 +2656,15 @@ static void root_api(Drv *d)
         arg(&a, lx_field(m, LV(&b, ctx), d->ctx_env));
         argv_(&a, cps, r->params.len);
         arg(&a, LV(&b, va));
-        arg(&a, lx_addr(m, LV(&b, p)));
-        arg(&a, lx_addr(m, LV(&b, fl)));
-        arg(&a, lx_addr(m, LV(&b, ps)));
+        /* the walk writes them at its leaf, on success only */
+        arg(&a, LV(&b, pa));
+        arg(&a, LV(&b, flags));
+        arg(&a, LV(&b, psz));
         if (d->root_cache)
             arg(&a, lx_field(m, LV(&b, ctx), d->ctx_raw));
-        lb_set(&b, s, call(d, wr->rresolve, &a));
-        lb_if(&b, eq(d, LV(&b, s), status(d, LIR_OK)));
-        set_out(d, &b, pa, LV(&b, p));
-        set_out(d, &b, flags, LV(&b, fl));
-        set_out(d, &b, psz, LV(&b, ps));
-        lb_end(&b);
-        lb_ret(&b, LV(&b, s));
+        lb_ret(&b, call(d, wr->rresolve, &a));
         lir_place(m, f);
-        d->lr->resolve = f;
+        d->lr->resolve = resolve_api(d, f);
     }
 
     /* init: a fresh, empty table under a root that points at one */
@@ -2785,7 +2802,7 @@ static void seg_root_api(Drv *d)
         set_op(d, op, f);
     }
     walk_api(d, space);
-    LFn *f = resolve_fn(d);
+    LFn *f = resolve_fn(d, "resolve_to", LINK_EXPORT);
     int ctx = 0, va = 1, pa = 2, flags = 3, psz = 4;
     int st = lir_local(m, f, "st", lt_rec(ufns(d, r)->state));
     int t = lir_local(m, f, "t", lt(LK_U64));
@@ -2798,13 +2815,13 @@ static void seg_root_api(Drv *d)
     lb_expr(&b, u_load(d, r, env, ps, sp));
     ret_if(&b, lx_not(m, u_vtranslate(d, r, sp, ps, LV(&b, va), lx_addr(m, LV(&b, t)))),
            status(d, LIR_ENOENT));
-    set_out(d, &b, pa, LV(&b, t));
-    set_out(d, &b, flags, u_flags(d, r, sp));
+    lb_assign(&b, lx_deref(m, LV(&b, pa)), LV(&b, t));
+    lb_assign(&b, lx_deref(m, LV(&b, flags)), u_flags(d, r, sp));
     lb_comment(&b, "a segment has no pages: the size is the unit's span");
-    set_out(d, &b, psz, num(d, r->inbits >= 64 ? 0 : (uint64_t)1 << r->inbits));
+    lb_assign(&b, lx_deref(m, LV(&b, psz)), num(d, r->inbits >= 64 ? 0 : (uint64_t)1 << r->inbits));
     lb_ret(&b, status(d, LIR_OK));
     lir_place(m, f);
-    d->lr->resolve = f;
+    d->lr->resolve = resolve_api(d, f);
 }
 
 /* A root that is a table-pointer segment, or a table reached through it,

@@ -290,6 +290,24 @@ static void check_addr(T *t, uint64_t va)
                  "resolve(%#llx): page size %#llx, walker %#llx", X(va), X(dps),
                  X(r.page_size));
     }
+
+    /* again, with NULL for some of the out-pointers (each of the 8
+     * choices in turn): the same status and answers, and a failure
+     * writes nothing */
+    unsigned nul = (unsigned)(t->addr_checks % 8);
+    const uint64_t junk = UINT64_C(0x5a5a5a5a5a5a5a5a);
+    uint64_t npa = junk, nps = junk;
+    drv_flags_t nfl = junk;
+    drv_status ns = DRV(resolve)(&t->in.c, va, nul & 1 ? NULL : &npa, nul & 2 ? NULL : &nfl,
+                                 nul & 4 ? NULL : &nps);
+    bool same = s == DST(OK) ? (nul & 1 || npa == dpa) && (nul & 2 || nfl == dfl) && (nul & 4 || nps == dps)
+                             : npa == junk && nfl == junk && nps == junk;
+    if (ns != s || !same)
+        note(t, C_RESOLVE, mix(mix(va & ~(G - 1), nul), 7),
+             "resolve(%#llx) with NULL out-pointers (mask %u) = %s pa %#llx flags %#llx size %#llx; "
+             "with none = %s pa %#llx flags %#llx size %#llx",
+             X(va), nul, status_set_name(arch_status_bit(ns)), X(npa), X(nfl), X(nps),
+             status_set_name(sb), X(dpa), X(dfl), X(dps));
 }
 
 /* The range of an operation, after it succeeded: every granule if small,
