@@ -699,6 +699,7 @@ static void function(Emit *e, const LFn *f)
     const char *spec = !is_static(e, f) ? ""
                        : f->hot   ? arena_printf(e->a, "static %s_HOT ", e->P)
                        : f->cold  ? arena_printf(e->a, "static %s_COLD ", e->P)
+                       : f->noinline ? arena_printf(e->a, "static %s_NOINLINE ", e->P)
                                   : "static inline ";
     eb_printf(b, "%s\n%s%s\n{\n", loc_str(e, f->loc), spec, signature(e, f));
     bool *used = arena_alloc(e->a, (size_t)f->slots.len + 1);
@@ -779,9 +780,21 @@ static void header_top(Emit *e)
               "#define %s_HOT inline\n"
               "#endif\n",
               e->P, e->P);
-    bool cold = false;
-    VEC_FOREACH(const LFn *, f, e->m->fns)
+    bool cold = false, noinline = false;
+    VEC_FOREACH(const LFn *, f, e->m->fns) {
         cold |= f->cold;
+        noinline |= f->noinline;
+    }
+    if (noinline)
+        eb_printf(h,
+                  "/* the range paths of map/unmap/protect: out of line, so the\n"
+                  " * one-page path keeps a small frame */\n"
+                  "#if defined(__GNUC__)\n"
+                  "#define %s_NOINLINE __attribute__((noinline))\n"
+                  "#else\n"
+                  "#define %s_NOINLINE\n"
+                  "#endif\n",
+                  e->P, e->P);
     if (cold)
         eb_printf(h,
                   "/* the rare paths (a root register the context has no copy of):\n"

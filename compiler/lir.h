@@ -210,6 +210,8 @@ struct LFn {
                               * should inline it into its callers */
     bool        cold;        /* rarely run: a C backend keeps it out of
                               * line, so its callers need no frame for it */
+    bool        noinline;    /* a C backend keeps it out of line (not
+                              * cold): its caller's fast path stays small */
 };
 
 /* A root's range driver. */

@@ -214,9 +214,16 @@ static uint64_t mask_of(unsigned w)
  * tables that existed before it (see "the undo log"). */
 #define NLOG 8
 
+/* Tables a call unlinks (unmap emptied them, or an undo) are freed only
+ * after the TLB invalidation that covers them: until then another CPU's
+ * paging-structure caches may still walk them. The transaction holds up
+ * to NDEFER; one more flushes first (as Linux's mmu_gather does when its
+ * batch is full). */
+#define NDEFER 8
+
 /* Transaction fields. */
 enum { TX_ENV, TX_COMMIT, TX_FOUND, TX_TLB_LO, TX_TLB_HI, TX_CLEARED, TX_HINT, TX_ROOT_RAW,
-       TX_ROOT_CACHED, TX_ROOT_CHANGED, TX_NEED0 };
+       TX_ROOT_CACHED, TX_ROOT_CHANGED, TX_NDEFER, TX_NEED0 };
 
 /* The walk functions of one entry or table. */
 typedef struct Walk {
@@ -238,7 +245,9 @@ typedef struct Drv {
     int            ctx_env, ctx_params[64], ctx_raw, ctx_cached;
     bool           root_cache;  /* the context caches the root register */
     const SField  *root_field;  /* that register */
-    LFn           *tlb, *flush, *prealloc, *release, *range_ok;
+    LFn           *pend, *tlb, *flush_tlb, *flush, *prealloc, *release, *range_ok;
+    LFn           *defer, *free_deferred;   /* NULL: no tables */
+    int            tx_defer[NDEFER][2];     /* deferred frees: table, bytes */
     LFn           *fast[3];     /* map, unmap, protect (NULL: none) */
     LRoot         *lr;
     /* the optimistic map (see "the undo log") */
@@ -1546,7 +1555,7 @@ static void entry_unmap(Drv *d, const IrUnit *x)
             lb_expr(&b, u_prog(d, T, 1, SYN_UNMAP, env, e.ps, num(d, 0), num(d, span), NULL, NULL));
             lb_assign(&b, txf(d, &b, tx, TX_CLEARED), add(d, txf(d, &b, tx, TX_CLEARED), num(d, 1)));
             lb_expr(&b, tlb(d, &b, tx, LV(&b, vbase), span));
-            lb_expr(&b, lx_env(m, LENV_FREE_TABLE, 0, 0, env, LV(&b, e.child), num(d, C->table_bytes), NULL));
+            lb_expr(&b, lx_callv(m, d->defer, LV(&b, tx), LV(&b, e.child), num(d, C->table_bytes), NULL));
             lb_end(&b);
             lb_ret(&b, status(d, LIR_OK));
         } else {
@@ -1881,17 +1890,32 @@ static void tx_helpers(Drv *d)
 {
     LModule *m = d->m;
     LB b;
+    LFn *f = NULL;
+    int tx;
+    if (d->ntabs) {
+        /* free the deferred tables (their invalidation was issued) */
+        f = d->free_deferred = dfn(d, NULL, "free_deferred", LK_VOID);
+        f->cold = true;   /* out of line: the callers stay small */
+        tx = lir_param(m, f, "tx", lt_prec(d->tx));
+        lb_begin(&b, m, f);
+        for (int j = 0; j < NDEFER; j++) {
+            lb_if(&b, lx_bin(m, OP_GT, txf(d, &b, tx, TX_NDEFER), num(d, (uint64_t)j)));
+            lb_expr(&b, lx_env(m, LENV_FREE_TABLE, 0, 0, txf(d, &b, tx, TX_ENV), txf(d, &b, tx, d->tx_defer[j][0]),
+                               txf(d, &b, tx, d->tx_defer[j][1]), NULL));
+            lb_end(&b);
+        }
+        lb_assign(&b, txf(d, &b, tx, TX_NDEFER), num(d, 0));
+        lir_place(m, f);
+    }
+
     /* TLB batching: adjacent ranges merge, others flush */
-    LFn *f = d->tlb = dfn(d, NULL, "tlb", LK_VOID);
-    int tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    f = d->pend = dfn(d, NULL, "pend", LK_VOID);
+    tx = lir_param(m, f, "tx", lt_prec(d->tx));
     int va = lir_param(m, f, "va", lt(LK_U64));
     int size = lir_param(m, f, "size", lt(LK_U64));
     lb_begin(&b, m, f);
     LExpr *env = txf(d, &b, tx, TX_ENV);
     LExpr *lo = txf(d, &b, tx, TX_TLB_LO), *hi = txf(d, &b, tx, TX_TLB_HI);
-    lb_if(&b, lx_not(m, txf(d, &b, tx, TX_COMMIT)));
-    lb_ret(&b, NULL);
-    lb_end(&b);
     lb_if(&b, land(d, ne(d, hi, lo), eq(d, LV(&b, va), hi)));
     lb_assign(&b, hi, add(d, LV(&b, va), LV(&b, size)));
     lb_ret(&b, NULL);
@@ -1903,7 +1927,19 @@ static void tx_helpers(Drv *d)
     lb_assign(&b, hi, add(d, LV(&b, va), LV(&b, size)));
     lir_place(m, f);
 
-    f = d->flush = dfn(d, NULL, "flush", LK_VOID);
+    /* a change the commit made (the dry run changes nothing) */
+    f = d->tlb = dfn(d, NULL, "tlb", LK_VOID);
+    tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    va = lir_param(m, f, "va", lt(LK_U64));
+    size = lir_param(m, f, "size", lt(LK_U64));
+    lb_begin(&b, m, f);
+    lb_if(&b, txf(d, &b, tx, TX_COMMIT));
+    lb_expr(&b, lx_callv(m, d->pend, LV(&b, tx), LV(&b, va), LV(&b, size), NULL));
+    lb_end(&b);
+    lir_place(m, f);
+
+    /* the pending invalidation */
+    f = d->flush_tlb = dfn(d, NULL, "flush_tlb", LK_VOID);
     tx = lir_param(m, f, "tx", lt_prec(d->tx));
     lb_begin(&b, m, f);
     lb_if(&b, ne(d, hi, lo));
@@ -1912,6 +1948,46 @@ static void tx_helpers(Drv *d)
     lb_assign(&b, lo, num(d, 0));
     lb_assign(&b, hi, num(d, 0));
     lir_place(m, f);
+
+    /* then the tables it made safe to free (the one-page paths free
+     * none: they call flush_tlb, which keeps them small) */
+    f = d->flush = dfn(d, NULL, "flush", LK_VOID);
+    tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    lb_begin(&b, m, f);
+    lb_expr(&b, lx_callv(m, d->flush_tlb, LV(&b, tx), NULL));
+    if (d->ntabs) {
+        lb_if(&b, ne(d, txf(d, &b, tx, TX_NDEFER), num(d, 0)));
+        lb_expr(&b, lx_callv(m, d->free_deferred, LV(&b, tx), NULL));
+        lb_end(&b);
+    }
+    lir_place(m, f);
+
+    if (d->ntabs) {
+        /* a table unlinked, whose range was passed to tlb or pend: freed
+         * at the next flush */
+        f = d->defer = dfn(d, NULL, "defer", LK_VOID);
+        tx = lir_param(m, f, "tx", lt_prec(d->tx));
+        int t = lir_param(m, f, "tab", lt(LK_U64));
+        int bytes = lir_param(m, f, "bytes", lt(LK_U64));
+        lb_begin(&b, m, f);
+        /* full: invalidate what is pending and free; the range stays
+         * pending, as it may cover tables unlinked after this one */
+        lb_if(&b, eq(d, txf(d, &b, tx, TX_NDEFER), num(d, NDEFER)));
+        lb_if(&b, ne(d, txf(d, &b, tx, TX_TLB_HI), txf(d, &b, tx, TX_TLB_LO)));
+        lb_expr(&b, lx_env(m, LENV_TLB_INVAL, 0, 0, txf(d, &b, tx, TX_ENV), txf(d, &b, tx, TX_TLB_LO),
+                           lx_bin(m, OP_SUB, txf(d, &b, tx, TX_TLB_HI), txf(d, &b, tx, TX_TLB_LO)), NULL));
+        lb_end(&b);
+        lb_expr(&b, lx_callv(m, d->free_deferred, LV(&b, tx), NULL));
+        lb_end(&b);
+        for (int j = 0; j < NDEFER; j++) {
+            lb_if(&b, eq(d, txf(d, &b, tx, TX_NDEFER), num(d, (uint64_t)j)));
+            lb_assign(&b, txf(d, &b, tx, d->tx_defer[j][0]), LV(&b, t));
+            lb_assign(&b, txf(d, &b, tx, d->tx_defer[j][1]), LV(&b, bytes));
+            lb_end(&b);
+        }
+        lb_assign(&b, txf(d, &b, tx, TX_NDEFER), add(d, txf(d, &b, tx, TX_NDEFER), num(d, 1)));
+        lir_place(m, f);
+    }
 
     /* allocate what the dry run counted; on failure give it all back */
     f = d->prealloc = dfn(d, NULL, "prealloc", LK_BOOL);
@@ -2092,30 +2168,32 @@ static void undo_helpers(Drv *d)
             LExpr **ep = elem_locals(d, &b, t, tp, run ? add(d, LV(&b, first), LV(&b, k)) : LV(&b, k), "e_");
             lb_set(&b, raw, raw_read(d, &b, x, env, ep, -1));
             lb_if(&b, ne(d, LV(&b, raw), num(d, 0)));
-            each_child(d, &b, x, raw, ep, st, tx, d->free_fresh);
-            if (run) {
+            if (run) {   /* unlinked before anything below is deferred */
                 const IrUnit *owner = NULL;
                 const SFieldIO *io = shared_read(d, x, &owner);
                 lb_expr(&b, lir_io_write(m, env, io->field, owner, ep, num(d, 0)));
             }
+            each_child(d, &b, x, raw, ep, st, tx, d->free_fresh);
             lb_end(&b);
             lb_set(&b, k, add(d, LV(&b, k), num(d, 1)));
             lb_end(&b);
             if (!run)
-                lb_expr(&b, lx_env(m, LENV_FREE_TABLE, 0, 0, env, LV(&b, tab), num(d, t->table_bytes), NULL));
+                lb_expr(&b, lx_callv(m, d->defer, LV(&b, tx), LV(&b, tab), num(d, t->table_bytes), NULL));
             lir_place(m, f);
             *(run ? &d->undo_run[ti] : &d->free_fresh[ti]) = f;
         }
     }
 
-    /* undo everything the log holds, newest first; true if it held
-     * anything (the caller then invalidates the range: the walker may
-     * have seen the entries between their write and their undoing) */
-    f = d->undo = dfn(d, NULL, "undo", LK_BOOL);
+    /* undo everything the log holds, newest first, in [va, va + size):
+     * the walker may have seen the entries between their write and their
+     * undoing, so the range is invalidated before the tables go */
+    f = d->undo = dfn(d, NULL, "undo", LK_VOID);
     tx = lir_param(m, f, "tx", lt_prec(d->tx));
-    int any = lir_local(m, f, "any", lt(LK_BOOL));
+    int va = lir_param(m, f, "va", lt(LK_U64));
+    int size = lir_param(m, f, "size", lt(LK_U64));
     lb_begin(&b, m, f);
-    lb_set(&b, any, lor(d, ne(d, txf(d, &b, tx, O[3]), num(d, 0)), ne(d, txf(d, &b, tx, d->tx_un), num(d, 0))));
+    ret_if(&b, land(d, eq(d, txf(d, &b, tx, O[3]), num(d, 0)), eq(d, txf(d, &b, tx, d->tx_un), num(d, 0))), NULL);
+    lb_expr(&b, lx_callv(m, d->pend, LV(&b, tx), LV(&b, va), LV(&b, size), NULL));
     for (int j = NLOG; j >= 0; j--) {
         const int *r = j == NLOG ? O : d->tx_log[j];
         lb_if(&b, j == NLOG ? ne(d, txf(d, &b, tx, O[3]), num(d, 0))
@@ -2133,23 +2211,22 @@ static void undo_helpers(Drv *d)
     }
     lb_assign(&b, txf(d, &b, tx, d->tx_un), num(d, 0));
     lb_assign(&b, txf(d, &b, tx, O[3]), num(d, 0));
-    lb_ret(&b, LV(&b, any));
+    lb_expr(&b, lx_callv(m, d->flush, LV(&b, tx), NULL));
     lir_place(m, f);
 }
 
 /* ---- the public functions of one root ------------------------------------------------- */
 
-/* `if (undo(&tx)) invalidate [va0, va0 + total);` */
+/* `undo(&tx, va0, total);` */
 static void undo_all(Drv *d, LB *b, int tx, int va0, int total)
 {
     LModule *m = d->m;
-    lb_if(b, lx_callv(m, d->undo, lx_addr(m, LV(b, tx)), NULL));
-    lb_expr(b, lx_env(m, LENV_TLB_INVAL, 0, 0, txf(d, b, tx, TX_ENV), LV(b, va0), LV(b, total), NULL));
-    lb_end(b);
+    lb_expr(b, lx_callv(m, d->undo, lx_addr(m, LV(b, tx)), LV(b, va0), LV(b, total), NULL));
 }
 
-/* tx.env = ctx->env and the other scalars (the pools only where the
- * two-pass path starts: a one-page call does not pay for them). */
+/* tx.env = ctx->env and the other scalars (the pools and ndefer only
+ * where a path that may free starts: a one-page call does not pay for
+ * them). */
 static void tx_init(Drv *d, LB *b, int tx, int ctx)
 {
     LModule *m = d->m;
@@ -2488,24 +2565,39 @@ static void root_api(Drv *d)
     lb_ret(&b, lx_numk(m, 1, LK_BOOL));
     lir_place(m, f);
 
-    /* map, unmap, protect */
+    /* map, unmap, protect: the public function checks the arguments and
+     * tries the one-page path; the rest is an out-of-line NAME_op_range,
+     * so that the one-page path's frame holds none of the rest's state */
     for (int op = 0; op < 3; op++) {
         static const char *const names[] = { "map", "unmap", "protect" };
-        f = api_fn(d, names[op], LK_STATUS);
-        int ctx = 0;
-        va = lir_param(m, f, "va", lt(LK_U64));
-        size = lir_param(m, f, "size", lt(LK_U64));
-        int flags = op != 1 ? lir_param(m, f, "flags", lt(LK_FLAGS)) : -1;
-        int pa = op == 0 ? lir_param(m, f, "pa", lt(LK_U64)) : -1;
-        int done = lir_param(m, f, "done", lt_ptr(LK_U64));
-        int tx = lir_local(m, f, "tx", lt_rec(d->tx));
-        ((LSlot *)f->slots.items[tx])->noinit = true;
-        int s = lir_local(m, f, "s", lt(LK_STATUS));
+        LFn *pub = api_fn(d, names[op], LK_STATUS);
+        f = dfn(d, NULL, arena_printf(d->a, "%s_range", names[op]), LK_STATUS);
+        f->noinline = true;
+        lir_param(m, f, "ctx", lt_prec(d->ctx));
+        int ctx = 0, flags = -1, pa = -1, done = -1;
+        for (int k = 0; k < 2; k++) {
+            LFn *h = k ? f : pub;
+            va = lir_param(m, h, "va", lt(LK_U64));
+            size = lir_param(m, h, "size", lt(LK_U64));
+            flags = op != 1 ? lir_param(m, h, "flags", lt(LK_FLAGS)) : -1;
+            pa = op == 0 ? lir_param(m, h, "pa", lt(LK_U64)) : -1;
+            done = lir_param(m, h, "done", lt_ptr(LK_U64));
+        }
+        int nparams = pub->nparams;
+        int tx = -1, s = -1;
+        for (int k = 0; k < 2; k++) {
+            LFn *h = k ? pub : f;   /* (f's slots first: the same numbers) */
+            tx = lir_local(m, h, "tx", lt_rec(d->tx));
+            ((LSlot *)h->slots.items[tx])->noinit = true;
+            s = lir_local(m, h, "s", lt(LK_STATUS));
+            if (op == 1)
+                flags = lir_local(m, h, "flags", lt(LK_FLAGS));
+        }
         int total = -1;
-        if (flags < 0)
-            flags = lir_local(m, f, "flags", lt(LK_FLAGS));
-        lb_begin(&b, m, f);
-        tx_init(d, &b, tx, ctx);
+        Args all = { .n = 0 };   /* pub's params, passed on to f */
+        LFn *walk = op == 0 ? wr->rmap : wr->runmap;
+
+        lb_begin(&b, m, pub);
         set_out(d, &b, done, num(d, 0));
         LExpr *bad = lx_not(m, lx_callv(m, d->range_ok, LV(&b, va), LV(&b, size), NULL));
         if (op == 0)
@@ -2514,8 +2606,41 @@ static void root_api(Drv *d)
         ret_if(&b, bad, status(d, LIR_EINVAL));
         if (op == 0 && ospace)
             ret_if(&b, lx_bin(m, OP_GT, add(d, LV(&b, pa), LV(&b, size)), num(d, ospace)), status(d, LIR_EINVAL));
+        if (d->fast[op]) {
+            LExpr **cps = ctx_params(d, &b, ctx);
+            Args a = { .n = 0 };
+            arg(&a, lx_addr(m, LV(&b, tx)));
+            argv_(&a, cps, r->params.len);
+            arg(&a, LV(&b, va));
+            arg(&a, LV(&b, flags));
+            if (op == 0)
+                arg(&a, LV(&b, pa));
+            lb_comment(&b, op == 0 ? "one page: check and write in one walk, unless a table is missing"
+                                   : "one page, unless a split needs a table");
+            lb_if(&b, eq(d, LV(&b, size), num(d, S)));
+            tx_init(d, &b, tx, ctx);
+            lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 2));
+            lb_set(&b, s, call(d, d->fast[op], &a));
+            lb_if(&b, ne(d, LV(&b, s), status(d, LIR_RETRY)));
+            lb_expr(&b, lx_callv(m, d->flush_tlb, lx_addr(m, LV(&b, tx)), NULL));
+            if (op != 0)
+                ret_if(&b, land(d, eq(d, LV(&b, s), status(d, LIR_OK)), lx_not(m, txf(d, &b, tx, TX_FOUND))),
+                       status(d, LIR_ENOENT));
+            lb_if(&b, eq(d, LV(&b, s), status(d, LIR_OK)));
+            set_out(d, &b, done, LV(&b, size));
+            lb_end(&b);
+            lb_ret(&b, LV(&b, s));
+            lb_end(&b);
+            lb_end(&b);
+        }
+        for (int i = 0; i < nparams; i++)
+            arg(&all, LV(&b, i));
+        lb_ret(&b, call(d, f, &all));
+
+        lb_begin(&b, m, f);
+        tx_init(d, &b, tx, ctx);
+        lb_assign(&b, txf(d, &b, tx, TX_NDEFER), num(d, 0));
         LExpr **cps = ctx_params(d, &b, ctx);
-        Args a = { .n = 0 };
         /* the general walk: (tx, params, 0, va, size, flags, pa | prot, 0) */
         Args g = { .n = 0 };
         arg(&g, lx_addr(m, LV(&b, tx)));
@@ -2526,33 +2651,26 @@ static void root_api(Drv *d)
         arg(&g, LV(&b, flags));
         arg(&g, op == 0 ? LV(&b, pa) : lx_numk(m, op == 2, LK_INT));
         arg(&g, lx_numk(m, 0, LK_INT));
-        LFn *walk = op == 0 ? wr->rmap : wr->runmap;
-        if (d->fast[op]) {
-            arg(&a, lx_addr(m, LV(&b, tx)));
-            argv_(&a, cps, r->params.len);
-            arg(&a, LV(&b, va));
-            arg(&a, LV(&b, flags));
-            if (op == 0)
-                arg(&a, LV(&b, pa));
+        if (!d->fast[op]) {
+            lb_comment(&b, op == 0 ? "one page: check and write in one walk, unless a table is missing"
+                                   : "one page, unless a split needs a table");
+            lb_if(&b, eq(d, LV(&b, size), num(d, S)));
+            lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 2));
+            lb_set(&b, s, call(d, walk, &g));
+            lb_if(&b, ne(d, LV(&b, s), status(d, LIR_RETRY)));
+            lb_expr(&b, lx_callv(m, d->flush, lx_addr(m, LV(&b, tx)), NULL));
+            if (op != 0)
+                ret_if(&b, land(d, eq(d, LV(&b, s), status(d, LIR_OK)), lx_not(m, txf(d, &b, tx, TX_FOUND))),
+                       status(d, LIR_ENOENT));
+            lb_if(&b, eq(d, LV(&b, s), status(d, LIR_OK)));
+            set_out(d, &b, done, LV(&b, size));
+            lb_end(&b);
+            lb_ret(&b, LV(&b, s));
+            lb_end(&b);
+            lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 0));
+            lb_assign(&b, txf(d, &b, tx, TX_FOUND), num(d, 0));
+            lb_end(&b);
         }
-        lb_comment(&b, op == 0 ? "one page: check and write in one walk, unless a table is missing"
-                               : "one page, unless a split needs a table");
-        lb_if(&b, eq(d, LV(&b, size), num(d, S)));
-        lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 2));
-        lb_set(&b, s, d->fast[op] ? call(d, d->fast[op], &a) : call(d, walk, &g));
-        lb_if(&b, ne(d, LV(&b, s), status(d, LIR_RETRY)));
-        lb_expr(&b, lx_callv(m, d->flush, lx_addr(m, LV(&b, tx)), NULL));
-        if (op != 0)
-            ret_if(&b, land(d, eq(d, LV(&b, s), status(d, LIR_OK)), lx_not(m, txf(d, &b, tx, TX_FOUND))),
-                   status(d, LIR_ENOENT));
-        lb_if(&b, eq(d, LV(&b, s), status(d, LIR_OK)));
-        set_out(d, &b, done, LV(&b, size));
-        lb_end(&b);
-        lb_ret(&b, LV(&b, s));
-        lb_end(&b);
-        lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 0));
-        lb_assign(&b, txf(d, &b, tx, TX_FOUND), num(d, 0));
-        lb_end(&b);
         bool opt = op == 0 && d->opt;
         LExpr *txp = lx_addr(m, LV(&b, tx));
         int va0 = -1;
@@ -2630,7 +2748,8 @@ static void root_api(Drv *d)
         lb_end(&b);
         lb_ret(&b, LV(&b, s));
         lir_place(m, f);
-        set_op(d, op, f);
+        lir_place(m, pub);
+        set_op(d, op, pub);
     }
 
     /* resolve */
@@ -2883,7 +3002,7 @@ static void root_driver(LModule *m, const IrUnit *r)
                   "into tables that existed and stops with RETRY at tx.stop where it\n"
                   "cannot (docs/driver.md)";
     static const char *const txn[] = { "env", "commit", "found", "tlb_lo", "tlb_hi", "cleared", "hint",
-                                       "root_raw", "root_cached", "root_changed" };
+                                       "root_raw", "root_cached", "root_changed", "ndefer" };
     for (int i = 0; i < TX_NEED0; i++)
         lir_rec_field(m, tx, txn[i], i == TX_ENV ? LK_ENV : LK_U64, (Loc){ 0 });
     int n = d->ntabs ? d->ntabs : 1;
@@ -2891,6 +3010,10 @@ static void root_driver(LModule *m, const IrUnit *r)
         lir_rec_field(m, tx, arena_printf(m->a, "need%d", i), LK_U64, (Loc){ 0 });
     for (int i = 0; i < n; i++)
         lir_rec_field(m, tx, arena_printf(m->a, "pool%d", i), LK_U64, (Loc){ 0 });
+    for (int j = 0; d->ntabs && j < NDEFER; j++) {
+        d->tx_defer[j][0] = lir_rec_field(m, tx, arena_printf(m->a, "d%d_tab", j), LK_U64, (Loc){ 0 });
+        d->tx_defer[j][1] = lir_rec_field(m, tx, arena_printf(m->a, "d%d_bytes", j), LK_U64, (Loc){ 0 });
+    }
     d->opt = !(r->kind == IR_SEGMENT && !r->child) && opt_ok(d);
     if (d->opt)
         opt_fields(d);

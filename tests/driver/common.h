@@ -72,6 +72,7 @@ typedef struct view_table {
     uint64_t pa;
     int level;
     unsigned present;
+    uint64_t va, size;   /* what its entries cover */
 } view_table;
 
 typedef struct view {
@@ -81,14 +82,15 @@ typedef struct view {
     size_t nt, capt;
 } view;
 
-static inline void view_on_table(void *arg, uint64_t pa, int level, unsigned present)
+static inline void view_on_table(void *arg, uint64_t pa, int level, uint64_t va, uint64_t size,
+                                 unsigned present)
 {
     view *v = arg;
     if (v->nt == v->capt) {
         v->capt = v->capt ? 2 * v->capt : 256;
         v->t = xrealloc2(v->t, v->capt * sizeof *v->t);
     }
-    view_table t = { pa, level, present };
+    view_table t = { pa, level, present, va, size };
     v->t[v->nt++] = t;
 }
 

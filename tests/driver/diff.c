@@ -95,6 +95,24 @@ static const char *const cat_name[NCAT] = {
     "largest-page", "tables", "tlb", "env-error", "walk-fault",
 };
 
+/* ---- tables are freed after their invalidation ----
+ * A table the driver unlinks may still be walked through another CPU's
+ * paging-structure caches until the TLB invalidation of what it covered
+ * returns; free_table must come after it. The free hook looks, at each
+ * free, at the invalidations logged so far in the call: they must cover
+ * the table's range, when a view taken before the call knows it, and
+ * otherwise (a table the call allocated, freed by an undone map; or no
+ * view) the call's range: all of it (whole) or some of it. With `reach`,
+ * the table must also be out of the hierarchy (a walk of all of it). */
+typedef struct free_watch {
+    vrs_hosted *h;
+    bool armed, whole, reach;
+    uint64_t lo, hi;       /* the call's range */
+    const view *before;    /* the tables before the call, or NULL */
+    uint64_t frees, late;  /* frees seen; frees before their invalidation */
+    char first[256];       /* the first late one */
+} free_watch;
+
 typedef struct T {
     inst in;
     model m, tmp, tmp2;
@@ -116,6 +134,7 @@ typedef struct T {
     uint64_t pieces[MODEL_MAX_SIZES]; /* pages created by maps into empty ranges */
     int trace;
     unsigned report;
+    free_watch fw;
 } T;
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -423,6 +442,63 @@ static void check_tlb(T *t, const range *chg, size_t nchg)
         }
     }
     free(log);
+}
+
+
+/* Do the invalidations logged since the last clear cover [lo, hi) (whole)
+ * or meet it? true if the log overflowed (nothing can be said). */
+static bool tlb_logged(vrs_hosted *h, uint64_t lo, uint64_t hi, bool whole)
+{
+    vrs_hosted_stats st = vrs_hosted_get_stats(h);
+    if (st.tlb_invalidations > VRS_HOSTED_TLB_LOG)
+        return true;
+    size_t n = (size_t)st.tlb_invalidations;
+    range *log = xmalloc((n ? n : 1) * sizeof *log);
+    for (size_t k = 0; k < n; k++) {
+        uint64_t va = 0, sz = 0;
+        vrs_hosted_tlb_entry(h, k, &va, &sz);
+        log[k].lo = va;
+        log[k].hi = va + sz;
+    }
+    qsort(log, n, sizeof *log, range_cmp);
+    bool ok = false;
+    uint64_t cur = lo;
+    for (size_t k = 0; k < n && !ok; k++) {
+        if (!whole)
+            ok = log[k].lo < hi && log[k].hi > lo;
+        else if (log[k].lo <= cur && log[k].hi > cur)
+            cur = log[k].hi;
+    }
+    free(log);
+    return whole ? cur >= hi : ok;
+}
+
+static void watch_free(void *arg, uint64_t pa, uint64_t bytes)
+{
+    free_watch *w = arg;
+    (void)bytes;
+    if (!w->armed)
+        return;
+    w->frees++;
+    const view_table *vt = NULL;
+    for (size_t i = 0; w->before && i < w->before->nt && !vt; i++)
+        if (w->before->t[i].pa == pa)
+            vt = &w->before->t[i];
+    bool inval = vt ? tlb_logged(w->h, vt->va, vt->va + vt->size, true)
+                    : tlb_logged(w->h, w->lo, w->hi, w->whole);
+    bool linked = false;
+    if (w->reach) {
+        view now = { 0 };
+        view_take(&now, w->h);
+        for (size_t i = 0; i < now.nt && !linked; i++)
+            linked = now.t[i].pa == pa;
+        view_free(&now);
+    }
+    if ((!inval || linked) && !w->late++)
+        snprintf(w->first, sizeof w->first, "table %#llx (%s [%#llx, %#llx)) freed %s", X(pa),
+                 vt ? "covering" : "new in the call", X(vt ? vt->va : w->lo),
+                 X(vt ? vt->va + vt->size : w->hi),
+                 linked ? "while the hierarchy still reaches it" : "before its range was invalidated");
 }
 
 static void resync(T *t)
@@ -774,6 +850,10 @@ static void do_op(T *t, const op *o)
 
     vrs_hosted_stats before = vrs_hosted_get_stats(h);
     vrs_hosted_tlb_clear(h);
+    t->fw.armed = true;
+    t->fw.lo = o->va;
+    t->fw.hi = o->va + o->size;
+    t->fw.late = 0;
     uint64_t done = UINT64_C(0xdeadbeef);
     drv_status s;
     if (o->kind == OP_MAP)
@@ -783,6 +863,9 @@ static void do_op(T *t, const op *o)
     else
         s = DRV(protect)(&t->in.c, o->va, o->size, (drv_flags_t)o->flags, &done);
     unsigned sb = arch_status_bit(s);
+    t->fw.armed = false;
+    if (t->fw.late)
+        note(t, C_TLB, 0, "%s", t->fw.first);
     vrs_hosted_stats after = vrs_hosted_get_stats(h);
     t->hist[sb ? __builtin_ctz(sb) : 5]++; /* OK EINVAL EEXIST ENOENT ENOMEM other */
     if (t->trace)
@@ -1108,6 +1191,67 @@ static void d_tlb(dctx *d)
         dfail(d, "unmap: [%#llx, +4K) not invalidated", X(V));
 }
 
+/* Freed tables come after their invalidation and out of the hierarchy
+ * (free_watch), with more of them in one call than the driver holds back
+ * at a time (8): an unmap of 30 or more tables, some adjacent and some
+ * not, and a map undone after it made new tables below tables that
+ * existed. */
+static void d_free_order(dctx *d)
+{
+    const uint64_t B = big_page(), V = ARCH_WIN_LO + GiB(1);
+    free_watch w = { .h = d->in.h, .whole = true };
+    view v = { 0 };
+    vrs_hosted_on_free(d->in.h, watch_free, &w);
+
+    for (uint64_t i = 0; i < 30; i++) {   /* every other B, then 10 in a row */
+        uint64_t va = V + (i < 20 ? 2 * i : 20 + i) * B + 3 * G;
+        dexpect(d, "map 4K", dmap(d, va, G, 0, MiB(1) + i * G), DST(OK));
+    }
+    uint64_t live = inst_stats(&d->in).live_tables;
+    view_take(&v, d->in.h);
+    vrs_hosted_tlb_clear(d->in.h);
+    w = (free_watch){ .h = d->in.h, .armed = true, .whole = true, .reach = true, .lo = V, .hi = V + 50 * B,
+                      .before = &v };
+    dexpect(d, "unmap 30 tables", dunmap(d, V, 50 * B), DST(OK));
+    w.armed = false;
+    if (w.late)
+        dfail(d, "unmap: %s (%llu of %llu frees late)", w.first, X(w.late), X(w.frees));
+    else if (w.frees < 30 || inst_stats(&d->in).live_tables + w.frees != live)
+        dfail(d, "unmap: %llu frees, live tables %llu -> %llu", X(w.frees), X(live),
+              X(inst_stats(&d->in).live_tables));
+
+    /* n x B of 4K pages (pa misaligned for large ones) up to one that
+     * maps elsewhere: the optimistic map allocates more than 8 tables
+     * (x86-64: a table of 512 tables below one entry, which must be
+     * unlinked before any of them goes), then undoes. Away from the
+     * unmap's range, whose entries need not read as zero (x86-32's unmap
+     * keeps bits other than P). */
+#if defined(DRV_X86_64)
+    const uint64_t n = 1;
+#else
+    const uint64_t n = 12;
+#endif
+    const uint64_t U = V + 64 * B, C = U + n * B;
+    dexpect(d, "map the conflict", dmap(d, C, G, 0, MiB(3)), DST(OK));
+    live = inst_stats(&d->in).live_tables;
+    view_take(&v, d->in.h);
+    vrs_hosted_tlb_clear(d->in.h);
+    w = (free_watch){ .h = d->in.h, .armed = true, .whole = true, .reach = true, .lo = U, .hi = C + G,
+                      .before = &v };
+    dexpect(d, "map into the conflict", dmap(d, U, n * B + G, 0, MiB(8) + G), DST(EEXIST));
+    w.armed = false;
+    if (w.late)
+        dfail(d, "undone map: %s (%llu of %llu frees late)", w.first, X(w.late), X(w.frees));
+    else if (w.frees < 12)
+        dfail(d, "undone map: %llu frees, expected more than 8", X(w.frees));
+    dlive(d, live, "after the undone map");
+    dunmapped(d, U);
+    dunmapped(d, C - G);
+    dwalk(d, C, MiB(3), 0, G);
+    vrs_hosted_on_free(d->in.h, NULL, NULL);
+    view_free(&v);
+}
+
 static void d_eexist_over_table(dctx *d)
 {
     const uint64_t B = big_page(), M = arch_model.page_size[1], V = ARCH_WIN_LO + 6 * B;
@@ -1204,6 +1348,7 @@ static const dcase dcases[] = {
     { "unmap-split", d_unmap_split, NULL },
     { "unmap-frees", d_unmap_frees, NULL },
     { "tlb", d_tlb, NULL },
+    { "free-after-invalidation", d_free_order, NULL },
     { "eexist-over-table", d_eexist_over_table, NULL },
 #if defined(DRV_X86_32)
     { "pse36-4m-above-4g", d_pse36,
@@ -1301,6 +1446,8 @@ int main(int argc, char **argv)
             printf("FAIL: cannot create the environment or init failed\n");
             return 1;
         }
+        t->fw.h = t->in.h;
+        vrs_hosted_on_free(t->in.h, watch_free, &t->fw);
         random_phase(t, nops);
         uint64_t nmaps = t->m.n;
         DRV(fini)(&t->in.c);

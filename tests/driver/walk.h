@@ -54,15 +54,18 @@ void walk_x86_64(vrs_hosted *h, uint64_t cr3, uint64_t va, walk_result *r);
 void walk_x86_32(vrs_hosted *h, uint64_t cr3, uint64_t va, walk_result *r);
 
 /* Enumeration of the whole hierarchy, in VA order:
- *  - table(arg, pa, level, present): every table reachable from the root,
- *    the root included, with the number of present entries in it;
+ *  - table(arg, pa, level, va, size, present): every table reachable from
+ *    the root, the root included, the VA range [va, va + size) its entries
+ *    cover (va sign-extended, as for leaves), and the number of present
+ *    entries in it;
  *  - leaf(arg, va, r): every leaf (r->fault == WALK_OK, r->page_size,
  *    r->page_base) and every present entry the walker rejects (r->fault is
  *    WALK_RSVD or WALK_BAD_TABLE, va is the start of what it covers and
  *    r->page_size its size).
  * x86-64 VAs of the upper half are reported sign-extended. Either callback
  * may be NULL. */
-typedef void walk_table_fn(void *arg, uint64_t pa, int level, unsigned present);
+typedef void walk_table_fn(void *arg, uint64_t pa, int level, uint64_t va, uint64_t size,
+                           unsigned present);
 typedef void walk_leaf_fn(void *arg, uint64_t va, const walk_result *r);
 void walk_enum_x86_64(vrs_hosted *h, uint64_t cr3, walk_table_fn *table, walk_leaf_fn *leaf,
                       void *arg);

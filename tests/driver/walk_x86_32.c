@@ -104,7 +104,7 @@ void walk_enum_x86_32(vrs_hosted *h, uint64_t cr3, walk_table_fn *table, walk_le
     uint64_t pdpa = cr3 & FRAME32;
     bool ok = read_table(h, pdpa, pd, &present);
     if (table)
-        table(arg, pdpa, 2, present);
+        table(arg, pdpa, 2, 0, B(32), present);
     if (!ok) {
         memset(&r, 0, sizeof r);
         r.fault = WALK_BAD_TABLE;
@@ -139,7 +139,7 @@ void walk_enum_x86_32(vrs_hosted *h, uint64_t cr3, walk_table_fn *table, walk_le
         uint64_t ptpa = e & FRAME32;
         ok = read_table(h, ptpa, pt, &present);
         if (table)
-            table(arg, ptpa, 1, present);
+            table(arg, ptpa, 1, va, B(22), present);
         if (!ok) {
             r.fault = WALK_BAD_TABLE;
             if (leaf)

@@ -119,7 +119,7 @@ static void enum_table(enum_ctx *c, uint64_t pa, int level, uint64_t vbase, bool
             present++;
     }
     if (c->table)
-        c->table(c->arg, pa, level, present);
+        c->table(c->arg, pa, level, canon(vbase), size * 512u, present);
     if (bad) {
         walk_result r;
         memset(&r, 0, sizeof r);
