@@ -2355,6 +2355,32 @@ static void set_out(Drv *d, LB *b, int p, LExpr *v)
     lb_end(b);
 }
 
+/* `if (size == S) {` [tx_init, when ctx >= 0] the one-page attempt with
+ * commit 2; unless it says RETRY: flush, the status (ENOENT if an unmap
+ * or protect found nothing) and *done. Leaves the if open. */
+static void one_page(Drv *d, LB *b, int op, uint64_t S, int ctx, int tx, int s, int size, int done,
+                     LExpr *attempt, LFn *flush)
+{
+    LModule *m = d->m;
+    lb_comment(b, op == 0 ? "one page: check and write in one walk, unless a table is missing"
+                          : "one page, unless a split needs a table");
+    lb_if(b, eq(d, LV(b, size), num(d, S)));
+    if (ctx >= 0)
+        tx_init(d, b, tx, ctx);
+    lb_assign(b, txf(d, b, tx, TX_COMMIT), num(d, 2));
+    lb_set(b, s, attempt);
+    lb_if(b, ne(d, LV(b, s), status(d, LIR_RETRY)));
+    lb_expr(b, lx_callv(m, flush, lx_addr(m, LV(b, tx)), NULL));
+    if (op != 0)
+        ret_if(b, land(d, eq(d, LV(b, s), status(d, LIR_OK)), lx_not(m, txf(d, b, tx, TX_FOUND))),
+               status(d, LIR_ENOENT));
+    lb_if(b, eq(d, LV(b, s), status(d, LIR_OK)));
+    set_out(d, b, done, LV(b, size));
+    lb_end(b);
+    lb_ret(b, LV(b, s));
+    lb_end(b);
+}
+
 /* ---- the traced walk (vrsc jit's `walk`, translate's faults) --------------------------
  *
  * resolve's walk once more, recording per level the unit, its first
@@ -2615,22 +2641,7 @@ static void root_api(Drv *d)
             arg(&a, LV(&b, flags));
             if (op == 0)
                 arg(&a, LV(&b, pa));
-            lb_comment(&b, op == 0 ? "one page: check and write in one walk, unless a table is missing"
-                                   : "one page, unless a split needs a table");
-            lb_if(&b, eq(d, LV(&b, size), num(d, S)));
-            tx_init(d, &b, tx, ctx);
-            lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 2));
-            lb_set(&b, s, call(d, d->fast[op], &a));
-            lb_if(&b, ne(d, LV(&b, s), status(d, LIR_RETRY)));
-            lb_expr(&b, lx_callv(m, d->flush_tlb, lx_addr(m, LV(&b, tx)), NULL));
-            if (op != 0)
-                ret_if(&b, land(d, eq(d, LV(&b, s), status(d, LIR_OK)), lx_not(m, txf(d, &b, tx, TX_FOUND))),
-                       status(d, LIR_ENOENT));
-            lb_if(&b, eq(d, LV(&b, s), status(d, LIR_OK)));
-            set_out(d, &b, done, LV(&b, size));
-            lb_end(&b);
-            lb_ret(&b, LV(&b, s));
-            lb_end(&b);
+            one_page(d, &b, op, S, ctx, tx, s, size, done, call(d, d->fast[op], &a), d->flush_tlb);
             lb_end(&b);
         }
         for (int i = 0; i < nparams; i++)
@@ -2652,21 +2663,7 @@ static void root_api(Drv *d)
         arg(&g, op == 0 ? LV(&b, pa) : lx_numk(m, op == 2, LK_INT));
         arg(&g, lx_numk(m, 0, LK_INT));
         if (!d->fast[op]) {
-            lb_comment(&b, op == 0 ? "one page: check and write in one walk, unless a table is missing"
-                                   : "one page, unless a split needs a table");
-            lb_if(&b, eq(d, LV(&b, size), num(d, S)));
-            lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 2));
-            lb_set(&b, s, call(d, walk, &g));
-            lb_if(&b, ne(d, LV(&b, s), status(d, LIR_RETRY)));
-            lb_expr(&b, lx_callv(m, d->flush, lx_addr(m, LV(&b, tx)), NULL));
-            if (op != 0)
-                ret_if(&b, land(d, eq(d, LV(&b, s), status(d, LIR_OK)), lx_not(m, txf(d, &b, tx, TX_FOUND))),
-                       status(d, LIR_ENOENT));
-            lb_if(&b, eq(d, LV(&b, s), status(d, LIR_OK)));
-            set_out(d, &b, done, LV(&b, size));
-            lb_end(&b);
-            lb_ret(&b, LV(&b, s));
-            lb_end(&b);
+            one_page(d, &b, op, S, -1, tx, s, size, done, call(d, walk, &g), d->flush);
             lb_assign(&b, txf(d, &b, tx, TX_COMMIT), num(d, 0));
             lb_assign(&b, txf(d, &b, tx, TX_FOUND), num(d, 0));
             lb_end(&b);
