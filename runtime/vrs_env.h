@@ -59,7 +59,9 @@ struct vrs_env_ops {
     /* Required. A zeroed, `align`-aligned table of `bytes` bytes; its
      * physical address in *pa. false: out of memory, nothing allocated. */
     bool     (*alloc_table)(struct vrs_env *, uint64_t bytes, uint64_t align, uint64_t *pa);
-    /* Called once per freed table, with the alloc_table size. */
+    /* Called once per freed table, with the alloc_table size. A table the
+     * hierarchy reached is freed only after it is unlinked and the
+     * tlb_invalidate covering its range has returned. */
     void     (*free_table)(struct vrs_env *, uint64_t pa, uint64_t bytes);
     /* bytes is 1, 2, 4 or 8. */
     uint64_t (*mmio_read)(struct vrs_env *, uint64_t pa, unsigned bytes);
@@ -71,7 +73,9 @@ struct vrs_env_ops {
     /* Orders earlier table writes before later ones and before the walker. */
     void     (*barrier)(struct vrs_env *);
     /* Called after the entries for [va, va+size) changed; batched: one call
-     * may cover many pages. */
+     * may cover many pages. On return no CPU's TLB or paging-structure
+     * caches may hold anything of the old entries (shootdowns complete):
+     * the tables they led to are freed next. */
     void     (*tlb_invalidate)(struct vrs_env *, uint64_t va, uint64_t size);
 };
 
