@@ -305,6 +305,15 @@ static LFn *dfn(Drv *d, const IrUnit *u, const char *what, LKind ret)
     return lir_fn(d->m, n, lt(ret), LINK_INTERNAL, u ? u->loc : d->root->loc);
 }
 
+/* A function of the driver on a transaction: tx_what(tx, ...); *tx is
+ * the slot of its first parameter. */
+static LFn *tx_fn(Drv *d, const IrUnit *u, const char *what, LKind ret, int *tx)
+{
+    LFn *f = dfn(d, u, what, ret);
+    *tx = lir_param(d->m, f, "tx", lt_prec(d->tx));
+    return f;
+}
+
 /* Params of unit u as parameters of f, named after u's; their slots. */
 static void uparams(Drv *d, LFn *f, const IrUnit *u, int *ps)
 {
@@ -1894,9 +1903,8 @@ static void tx_helpers(Drv *d)
     int tx;
     if (d->ntabs) {
         /* free the deferred tables (their invalidation was issued) */
-        f = d->free_deferred = dfn(d, NULL, "free_deferred", LK_VOID);
+        f = d->free_deferred = tx_fn(d, NULL, "free_deferred", LK_VOID, &tx);
         f->cold = true;   /* out of line: the callers stay small */
-        tx = lir_param(m, f, "tx", lt_prec(d->tx));
         lb_begin(&b, m, f);
         for (int j = 0; j < NDEFER; j++) {
             lb_if(&b, lx_bin(m, OP_GT, txf(d, &b, tx, TX_NDEFER), num(d, (uint64_t)j)));
@@ -1909,8 +1917,7 @@ static void tx_helpers(Drv *d)
     }
 
     /* TLB batching: adjacent ranges merge, others flush */
-    f = d->pend = dfn(d, NULL, "pend", LK_VOID);
-    tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    f = d->pend = tx_fn(d, NULL, "pend", LK_VOID, &tx);
     int va = lir_param(m, f, "va", lt(LK_U64));
     int size = lir_param(m, f, "size", lt(LK_U64));
     lb_begin(&b, m, f);
@@ -1928,8 +1935,7 @@ static void tx_helpers(Drv *d)
     lir_place(m, f);
 
     /* a change the commit made (the dry run changes nothing) */
-    f = d->tlb = dfn(d, NULL, "tlb", LK_VOID);
-    tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    f = d->tlb = tx_fn(d, NULL, "tlb", LK_VOID, &tx);
     va = lir_param(m, f, "va", lt(LK_U64));
     size = lir_param(m, f, "size", lt(LK_U64));
     lb_begin(&b, m, f);
@@ -1939,8 +1945,7 @@ static void tx_helpers(Drv *d)
     lir_place(m, f);
 
     /* the pending invalidation */
-    f = d->flush_tlb = dfn(d, NULL, "flush_tlb", LK_VOID);
-    tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    f = d->flush_tlb = tx_fn(d, NULL, "flush_tlb", LK_VOID, &tx);
     lb_begin(&b, m, f);
     lb_if(&b, ne(d, hi, lo));
     lb_expr(&b, lx_env(m, LENV_TLB_INVAL, 0, 0, env, lo, lx_bin(m, OP_SUB, hi, lo), NULL));
@@ -1951,8 +1956,7 @@ static void tx_helpers(Drv *d)
 
     /* then the tables it made safe to free (the one-page paths free
      * none: they call flush_tlb, which keeps them small) */
-    f = d->flush = dfn(d, NULL, "flush", LK_VOID);
-    tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    f = d->flush = tx_fn(d, NULL, "flush", LK_VOID, &tx);
     lb_begin(&b, m, f);
     lb_expr(&b, lx_callv(m, d->flush_tlb, LV(&b, tx), NULL));
     if (d->ntabs) {
@@ -1965,8 +1969,7 @@ static void tx_helpers(Drv *d)
     if (d->ntabs) {
         /* a table unlinked, whose range was passed to tlb or pend: freed
          * at the next flush */
-        f = d->defer = dfn(d, NULL, "defer", LK_VOID);
-        tx = lir_param(m, f, "tx", lt_prec(d->tx));
+        f = d->defer = tx_fn(d, NULL, "defer", LK_VOID, &tx);
         int t = lir_param(m, f, "tab", lt(LK_U64));
         int bytes = lir_param(m, f, "bytes", lt(LK_U64));
         lb_begin(&b, m, f);
@@ -1990,8 +1993,7 @@ static void tx_helpers(Drv *d)
     }
 
     /* allocate what the dry run counted; on failure give it all back */
-    f = d->prealloc = dfn(d, NULL, "prealloc", LK_BOOL);
-    tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    f = d->prealloc = tx_fn(d, NULL, "prealloc", LK_BOOL, &tx);
     int k = lir_local(m, f, "k", lt(LK_U64));
     int t = lir_local(m, f, "t", lt(LK_U64));
     lb_begin(&b, m, f);
@@ -2009,8 +2011,7 @@ static void tx_helpers(Drv *d)
     lb_ret(&b, lx_numk(m, 1, LK_BOOL));
     lir_place(m, f);
 
-    f = d->release = dfn(d, NULL, "release", LK_VOID);
-    tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    f = d->release = tx_fn(d, NULL, "release", LK_VOID, &tx);
     t = lir_local(m, f, "t", lt(LK_U64));
     lb_begin(&b, m, f);
     for (int i = 0; i < d->ntabs; i++) {
@@ -2100,8 +2101,8 @@ static void undo_helpers(Drv *d)
     int *O = d->tx_open;
     /* the open run can take entry i of tab (it ends there), or there is
      * room for a new one */
-    LFn *f = d->undo_room = dfn(d, NULL, "undo_room", LK_BOOL);
-    int tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    int tx;
+    LFn *f = d->undo_room = tx_fn(d, NULL, "undo_room", LK_BOOL, &tx);
     int cid = lir_param(m, f, "cid", lt(LK_U64)), tab = lir_param(m, f, "tab", lt(LK_U64));
     int i = lir_param(m, f, "i", lt(LK_U64));
     lb_begin(&b, m, f);
@@ -2113,8 +2114,7 @@ static void undo_helpers(Drv *d)
     lir_place(m, f);
 
     /* log entries [i, i + n) of tab (undo_room said yes) */
-    f = d->undo_add = dfn(d, NULL, "undo_add", LK_VOID);
-    tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    f = d->undo_add = tx_fn(d, NULL, "undo_add", LK_VOID, &tx);
     cid = lir_param(m, f, "cid", lt(LK_U64));
     tab = lir_param(m, f, "tab", lt(LK_U64));
     i = lir_param(m, f, "i", lt(LK_U64));
@@ -2151,8 +2151,7 @@ static void undo_helpers(Drv *d)
         const IrUnit *t = d->tabs[ti], *x = t->elem, *vs[MAXV];
         int nv2 = variants(x, vs);
         for (int run = 0; run < 2; run++) {
-            f = dfn(d, t, run ? "undo_run" : "free_fresh", LK_VOID);
-            tx = lir_param(m, f, "tx", lt_prec(d->tx));
+            f = tx_fn(d, t, run ? "undo_run" : "free_fresh", LK_VOID, &tx);
             tab = lir_param(m, f, "tab", lt(LK_U64));
             int first = run ? lir_param(m, f, "first", lt(LK_U64)) : -1;
             int cnt = run ? lir_param(m, f, "cnt", lt(LK_U64)) : -1;
@@ -2187,8 +2186,7 @@ static void undo_helpers(Drv *d)
     /* undo everything the log holds, newest first, in [va, va + size):
      * the walker may have seen the entries between their write and their
      * undoing, so the range is invalidated before the tables go */
-    f = d->undo = dfn(d, NULL, "undo", LK_VOID);
-    tx = lir_param(m, f, "tx", lt_prec(d->tx));
+    f = d->undo = tx_fn(d, NULL, "undo", LK_VOID, &tx);
     int va = lir_param(m, f, "va", lt(LK_U64));
     int size = lir_param(m, f, "size", lt(LK_U64));
     lb_begin(&b, m, f);
