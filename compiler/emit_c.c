@@ -562,9 +562,15 @@ static void stmt(Emit *e, EBuf *b, const LStmt *s, int ind)
         return;
     case LS_IF:
     case LS_WHILE: {
-        eb_put(b, s->kind == LS_IF ? "if (" : "while (");
-        ex(e, b, s->rhs, true);
-        eb_put(b, ")");
+        if (s->rare) {
+            eb_printf(b, "if (%s_UNLIKELY(", e->P);
+            ex(e, b, s->rhs, true);
+            eb_put(b, "))");
+        } else {
+            eb_put(b, s->kind == LS_IF ? "if (" : "while (");
+            ex(e, b, s->rhs, true);
+            eb_put(b, ")");
+        }
         const LStmt *only = s->body.len == 1 ? s->body.items[0] : NULL;
         bool simple = only && !s->els.len && only->kind != LS_IF && only->kind != LS_WHILE && !only->comment;
         if (simple) {
@@ -778,8 +784,15 @@ static void header_top(Emit *e)
               "#define %s_HOT inline __attribute__((always_inline))\n"
               "#else\n"
               "#define %s_HOT inline\n"
+              "#endif\n"
+              "/* the exits the common path does not take (errors, invalid\n"
+              " * entries): laid out of its way, so that it runs straight */\n"
+              "#if defined(__GNUC__)\n"
+              "#define %s_UNLIKELY(c) __builtin_expect(!!(c), 0)\n"
+              "#else\n"
+              "#define %s_UNLIKELY(c) (c)\n"
               "#endif\n",
-              e->P, e->P);
+              e->P, e->P, e->P, e->P);
     bool cold = false, noinline = false;
     VEC_FOREACH(const LFn *, f, e->m->fns) {
         cold |= f->cold;

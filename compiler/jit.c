@@ -296,6 +296,8 @@ typedef struct JC {
     const LFn       **shapes;    /* the first function of each signature */
     int               nshapes;
     gcc_jit_function *clz;
+    gcc_jit_function *expect;    /* __builtin_expect, for LStmt.rare */
+    gcc_jit_type     *t_long;
     gcc_jit_rvalue *helper[H_COUNT];
     bool              mem_fns;   /* MEM accesses call memfn (else inline) */
     gcc_jit_function *memfn[2][9]; /* [write][width], made on first use */
@@ -1020,6 +1022,12 @@ static void gen_stmt(JC *c, const LStmt *s, gcc_jit_block *brk)
         return;
     case LS_IF: {
         gcc_jit_rvalue *cond = gen_bool(c, s->rhs);
+        if (s->rare && cond) {   /* as the C emitter's NAME_UNLIKELY */
+            gcc_jit_rvalue *a[2] = { cast(c, cond, c->t_long), gcc_jit_context_zero(c->ctx, c->t_long) };
+            cond = gcc_jit_context_new_comparison(c->ctx, NULL, GCC_JIT_COMPARISON_NE,
+                                                  gcc_jit_context_new_call(c->ctx, NULL, c->expect, 2, a),
+                                                  gcc_jit_context_zero(c->ctx, c->t_long));
+        }
         gcc_jit_block *tb = new_block(c);
         gcc_jit_block *eb = s->els.len ? new_block(c) : NULL;
         gcc_jit_block *join = eb ? NULL : new_block(c);
@@ -1255,6 +1263,8 @@ static void make_types(JC *c, EngineMem *mem)
         c->helper[h] = gcc_jit_context_new_rvalue_from_ptr(x, ft, code_to_ptr(helpers[h].fn));
     }
     c->clz = gcc_jit_context_get_builtin_function(x, "__builtin_clzll");
+    c->expect = gcc_jit_context_get_builtin_function(x, "__builtin_expect");
+    c->t_long = gcc_jit_context_get_type(x, GCC_JIT_TYPE_LONG);
 }
 
 /* ---- the call-graph closure ---------------------------------------------------------------- */

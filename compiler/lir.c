@@ -368,6 +368,14 @@ void lb_if(LB *b, LExpr *cond)
     push(b, s, &s->body);
 }
 
+void lb_if_rare(LB *b, LExpr *cond)
+{
+    lb_if(b, cond);
+    LStmt *s = b->open[b->depth];
+    if (s && s->kind == LS_IF && s->rhs == cond)
+        s->rare = true;
+}
+
 void lb_else(LB *b)
 {
     LStmt *s = b->open[b->depth];
@@ -723,7 +731,7 @@ static void dump_block(FILE *out, const LFn *f, const PtrVec *b, int ind)
             break;
         case LS_IF:
         case LS_WHILE:
-            fputs(s->kind == LS_IF ? "if " : "while ", out);
+            fputs(s->kind == LS_WHILE ? "while " : s->rare ? "if rare " : "if ", out);
             dump_expr(out, f, s->rhs);
             fputs(" {\n", out);
             dump_block(out, f, &s->body, ind + 1);

@@ -174,6 +174,10 @@ struct LStmt {
     PtrVec      body, els;      /* LStmt* */
     Loc         loc;            /* back-link (empty: none) */
     const char *comment;        /* a why-comment the C printer keeps */
+    bool        rare;           /* LS_IF: the body is an exit the common
+                                   path does not take (an error, an invalid
+                                   entry); a backend may lay it out of the
+                                   way. Never changes what the code does. */
 };
 
 typedef enum LLink {
@@ -249,7 +253,10 @@ typedef struct LUnitFns {
     LRec *state;
     LFn  *decode;            /* NULL unless the state reads from one field */
     LFn  *load, *init, *valid, *translate, *matchflags, *flags, *resolve;
-    LFn  *vtranslate;        /* valid() && translate(), for walks */
+    LFn  *vtranslate;        /* valid() && translate(), for walks: its
+                                false returns are rare (LStmt.rare) */
+    LFn  *probe;             /* the same, unhinted: an entry that map
+                                expects to find free */
     LFn  *ok[SYN_COUNT], *do_[SYN_COUNT], *op[SYN_COUNT];
     LFn  *map_tmpl, *map_put;  /* map_do in two, when it builds one field
                                   from zero: its flag-only bits, then the
@@ -318,6 +325,7 @@ void lb_assign(LB *b, LExpr *lhs, LExpr *rhs);
 void lb_set(LB *b, int slot, LExpr *rhs);           /* slot = rhs */
 void lb_expr(LB *b, LExpr *e);
 void lb_if(LB *b, LExpr *cond);
+void lb_if_rare(LB *b, LExpr *cond);   /* lb_if, the body marked rare */
 void lb_else(LB *b);
 void lb_while(LB *b, LExpr *cond);
 void lb_end(LB *b);                                   /* closes if / while */

@@ -415,9 +415,14 @@ static LExpr *txf(Drv *d, LB *b, int tx, int field)
 }
 
 /* `if (c) return r;` */
+/* if (c) return r; an error status is a rare exit (LStmt.rare) */
 static void ret_if(LB *b, LExpr *c, LExpr *r)
 {
-    lb_if(b, c);
+    bool err = r && r->kind == LE_NUM && r->ty.kind == LK_STATUS && r->num != LIR_OK && r->num != LIR_RETRY;
+    if (err)
+        lb_if_rare(b, c);
+    else
+        lb_if(b, c);
     lb_ret(b, r);
     lb_end(b);
 }
@@ -521,6 +526,12 @@ static LExpr *u_translate(Drv *d, const IrUnit *v, LExpr *st, LExpr *const *ps, 
 static LExpr *u_vtranslate(Drv *d, const IrUnit *v, LExpr *st, LExpr *const *ps, LExpr *va, LExpr *pa)
 {
     return u_trans(d, ufns(d, v)->vtranslate, v, st, ps, va, pa);
+}
+
+/* vtranslate where map expects a free entry */
+static LExpr *u_probe(Drv *d, const IrUnit *v, LExpr *st, LExpr *const *ps, LExpr *va, LExpr *pa)
+{
+    return u_trans(d, ufns(d, v)->probe, v, st, ps, va, pa);
 }
 
 static LExpr *u_matchflags(Drv *d, const IrUnit *v, LExpr *st, LExpr *const *ps, LExpr *flgs)
@@ -1198,7 +1209,7 @@ static void classify(Drv *d, LB *b, const IrUnit *x, Ent *e, int tx, int off, LE
         LExpr *st = lx_addr(m, LV(b, e->st[i]));
         lb_expr(b, u_state(d, b, V, raw, env, e->ps, st));
         lb_if(b, land(d, eq(d, LV(b, e->kind), num(d, K_EMPTY)),
-                      u_vtranslate(d, V, st, e->ps, LV(b, off), lx_addr(m, LV(b, e->tpa)))));
+                      u_probe(d, V, st, e->ps, LV(b, off), lx_addr(m, LV(b, e->tpa)))));
         lb_set(b, e->kind, lx_numk(m, V->child ? K_TABLE : K_LEAF, LK_INT));
         lb_set(b, e->v, lx_numk(m, (uint64_t)i, LK_INT));
         if (V->child)
@@ -1816,7 +1827,8 @@ static void fast_paths(Drv *d, unsigned minp)
         int cur = lir_local(m, f, "cur", lt(LK_U64));
         LExpr *sp = lx_addr(m, LV(&b, st));
         lb_expr(&b, u_load(d, L, env, ek, sp));
-        LExpr *mapped = u_vtranslate(d, L, sp, ek, LV(&b, fs.off), lx_addr(m, LV(&b, cur)));
+        LExpr *mapped = op == OP_FMAP ? u_probe(d, L, sp, ek, LV(&b, fs.off), lx_addr(m, LV(&b, cur)))
+                                      : u_vtranslate(d, L, sp, ek, LV(&b, fs.off), lx_addr(m, LV(&b, cur)));
         if (op == OP_FMAP) {
             lb_if(&b, mapped);
             lb_ret(&b, lx_ite(m, land(d, eq(d, LV(&b, cur), LV(&b, pa)), u_matchflags(d, L, sp, ek, LV(&b, flgs))),

@@ -411,17 +411,24 @@ static bool conjunct_of(const Sx *c, const Sx *x)
 }
 
 /* translate(st, params, va, pa*) -> bool: translate's requires, then the
- * value. With `valid`, vtranslate: valid() first, then only the requires
- * valid does not already state (x86: present and the page-size bit are
- * both), so a walk tests each bit once. */
-static LFn *fn_translate(U *x, bool valid)
+ * value. vtranslate: valid() first, then only the requires valid does not
+ * already state (x86: present and the page-size bit are both), so a walk
+ * tests each bit once; its false returns are marked rare, which lays a
+ * walk to an existing mapping out as straight-line code. probe: the same
+ * unmarked, for map's look at the entry it expects to be free. */
+enum { TR_PLAIN, TR_VALID, TR_PROBE };
+static LFn *fn_translate(U *x, int kind)
 {
     LModule *m = x->m;
     const IrUnit *u = x->u;
-    LFn *f = fn(x, valid ? "vtranslate" : "translate", lt(LK_BOOL), valid ? LINK_INTERNAL : LINK_HEADER, u->loc);
+    static const char *const names[] = { "translate", "vtranslate", "probe" };
+    bool valid = kind != TR_PLAIN;
+    LFn *f = fn(x, names[kind], lt(LK_BOOL), valid ? LINK_INTERNAL : LINK_HEADER, u->loc);
     f->hot = true;
-    if (valid)
-        f->comment = "valid() && translate(), each condition once";
+    if (kind == TR_VALID)
+        f->comment = "valid() && translate(), each condition once; a walk expects true";
+    else if (kind == TR_PROBE)
+        f->comment = "vtranslate() for an entry map expects to be free";
     int st = lir_param(m, f, "st", lt_prec(x->fns->state));
     ((LSlot *)f->slots.items[st])->cnst = true;
     int ps[64];
@@ -432,15 +439,24 @@ static LFn *fn_translate(U *x, bool valid)
     lb_begin(&b, m, f);
     LSxEnv e = sxenv(x, &b, LV(&b, st), ps);
     e.var = LV(&b, va);
-    if (valid && u->valid) {
-        lb_if(&b, lx_not(m, lir_from_sx(m, u->valid, &e)));
+    /* a walk expects the entries on its way to be valid: the false
+     * returns are rare */
+    bool always = u->valid && u->valid->kind == SX_NUM && u->valid->num != 0;   /* `valid = true` */
+    if (valid && u->valid && !always) {
+        if (kind == TR_VALID)
+            lb_if_rare(&b, lx_not(m, lir_from_sx(m, u->valid, &e)));
+        else
+            lb_if(&b, lx_not(m, lir_from_sx(m, u->valid, &e)));
         lb_ret(&b, lx_numk(m, 0, LK_BOOL));
         lb_end(&b);
     }
     VEC_FOREACH(const Sx *, p, u->pre) {
         if (valid && conjunct_of(u->valid, p))
             continue;
-        lb_if(&b, lx_not(m, lir_from_sx(m, p, &e)));
+        if (kind == TR_VALID)
+            lb_if_rare(&b, lx_not(m, lir_from_sx(m, p, &e)));
+        else
+            lb_if(&b, lx_not(m, lir_from_sx(m, p, &e)));
         lb_ret(&b, lx_numk(m, 0, LK_BOOL));
         lb_end(&b);
     }
@@ -809,8 +825,9 @@ static void unit_fns(LModule *m, const IrUnit *u)
     fn_load(&x);
     fn_init(&x);
     x.fns->valid = fn_bool(&x, "valid", u->valid, false);
-    x.fns->translate = fn_translate(&x, false);
-    x.fns->vtranslate = fn_translate(&x, true);
+    x.fns->translate = fn_translate(&x, TR_PLAIN);
+    x.fns->vtranslate = fn_translate(&x, TR_VALID);
+    x.fns->probe = fn_translate(&x, TR_PROBE);
     x.fns->matchflags = fn_bool(&x, "matchflags", u->matchflags, true);
     fn_flags(&x);
     fn_resolve(&x);
