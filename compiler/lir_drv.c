@@ -2832,16 +2832,35 @@ static void root_api(Drv *d)
         int ctx = 0;
         int st = lir_local(m, f, "st", lt_rec(ufns(d, rt)->state));
         int t = lir_local(m, f, "t", lt(LK_U64));
+        int ci = tab_id(d, C);
+        bool fast = d->opt && d->ntabs && d->tabs[ci] == C;
+        int tx = fast ? lir_local(m, f, "tx", lt_rec(d->tx)) : -1;
         lb_begin(&b, m, f);
         LExpr *env = lx_field(m, LV(&b, ctx), d->ctx_env);
         LExpr **cps = ctx_params(d, &b, ctx);
-        lb_expr(&b, lx_callv(m, d->lr->unmap, LV(&b, ctx), num(d, 0), num(d, rspan & ~mask_of(minp)),
-                             lx_numk(m, 0, LK_PTR), NULL));
         LExpr *sp = lx_addr(m, LV(&b, st));
-        lb_expr(&b, u_load(d, rt, env, cps, sp));
-        lb_if(&b, u_vtranslate(d, rt, sp, cps, num(d, 0), lx_addr(m, LV(&b, t))));
-        lb_expr(&b, lx_env(m, LENV_FREE_TABLE, 0, 0, env, LV(&b, t), num(d, C->table_bytes), NULL));
-        lb_end(&b);
+        uint64_t all = rspan & ~mask_of(minp);
+        if (fast) {
+            /* the tables, one word per entry, are the undo's: unlink each
+             * entry of the root's table, then free what hung below it once
+             * one invalidation of the whole space has covered it (no
+             * entry below needs writing: its table goes) */
+            lb_expr(&b, u_load(d, rt, env, cps, sp));
+            ret_if(&b, lx_not(m, u_vtranslate(d, rt, sp, cps, num(d, 0), lx_addr(m, LV(&b, t)))), NULL);
+            tx_init(d, &b, tx, ctx);
+            lb_assign(&b, txf(d, &b, tx, TX_NDEFER), num(d, 0));
+            LExpr *txp = lx_addr(m, LV(&b, tx));
+            lb_expr(&b, lx_callv(m, d->pend, txp, num(d, 0), num(d, all), NULL));
+            lb_expr(&b, lx_callv(m, d->undo_run[ci], txp, LV(&b, t), num(d, 0), num(d, C->entries), NULL));
+            lb_expr(&b, lx_callv(m, d->flush, txp, NULL));
+            lb_expr(&b, lx_env(m, LENV_FREE_TABLE, 0, 0, env, LV(&b, t), num(d, C->table_bytes), NULL));
+        } else {
+            lb_expr(&b, lx_callv(m, d->lr->unmap, LV(&b, ctx), num(d, 0), num(d, all), lx_numk(m, 0, LK_PTR), NULL));
+            lb_expr(&b, u_load(d, rt, env, cps, sp));
+            lb_if(&b, u_vtranslate(d, rt, sp, cps, num(d, 0), lx_addr(m, LV(&b, t))));
+            lb_expr(&b, lx_env(m, LENV_FREE_TABLE, 0, 0, env, LV(&b, t), num(d, C->table_bytes), NULL));
+            lb_end(&b);
+        }
         lir_place(m, f);
         d->lr->fini = f;
     }

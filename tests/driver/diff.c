@@ -109,6 +109,7 @@ typedef struct free_watch {
     bool armed, whole, reach;
     uint64_t lo, hi;       /* the call's range */
     const view *before;    /* the tables before the call, or NULL */
+    uint64_t skip;         /* a table not to check (fini's root); 0: none (no table is at 0) */
     uint64_t frees, late;  /* frees seen; frees before their invalidation */
     char first[256];       /* the first late one */
 } free_watch;
@@ -480,6 +481,8 @@ static void watch_free(void *arg, uint64_t pa, uint64_t bytes)
     if (!w->armed)
         return;
     w->frees++;
+    if (pa == w->skip)
+        return;
     const view_table *vt = NULL;
     for (size_t i = 0; w->before && i < w->before->nt && !vt; i++)
         if (w->before->t[i].pa == pa)
@@ -499,6 +502,31 @@ static void watch_free(void *arg, uint64_t pa, uint64_t bytes)
                  vt ? "covering" : "new in the call", X(vt ? vt->va : w->lo),
                  X(vt ? vt->va + vt->size : w->hi),
                  linked ? "while the hierarchy still reaches it" : "before its range was invalidated");
+}
+
+/* NAME_fini under the free watch: every table it frees, but the root's
+ * own (which the register still names: the OS switches away first), must
+ * be out of the hierarchy and its range invalidated by then, and it frees
+ * every live table. NULL, or what went wrong (in why). */
+static const char *watched_fini(inst *in, char *why, size_t n)
+{
+    view v = { 0 };
+    view_take(&v, in->h);
+    uint64_t live = inst_stats(in).live_tables;
+    free_watch w = { .h = in->h, .armed = true, .whole = true, .reach = true, .lo = 0,
+                     .hi = ARCH_VA_LIMIT, .before = &v, .skip = v.nt ? v.t[0].pa : 0 };
+    vrs_hosted_tlb_clear(in->h);
+    vrs_hosted_on_free(in->h, watch_free, &w);
+    DRV(fini)(&in->c);
+    vrs_hosted_on_free(in->h, NULL, NULL);
+    view_free(&v);
+    if (w.late)
+        snprintf(why, n, "fini: %s (%llu of %llu frees late)", w.first, X(w.late), X(w.frees));
+    else if (w.frees != live)
+        snprintf(why, n, "fini: %llu frees of %llu live tables", X(w.frees), X(live));
+    else
+        return NULL;
+    return why;
 }
 
 static void resync(T *t)
@@ -1374,7 +1402,10 @@ static int directed_phase(int *total)
             dfail(&d, "cannot create the environment or init failed");
         } else {
             dcases[i].fn(&d);
-            DRV(fini)(&d.in.c);
+            char why[400];
+            const char *bad = watched_fini(&d.in, why, sizeof why);
+            if (bad)
+                dfail(&d, "%s", bad);
             vrs_hosted_stats st = inst_stats(&d.in);
             if (st.live_tables)
                 dfail(&d, "after fini: %llu live tables (leak)", X(st.live_tables));
@@ -1450,9 +1481,12 @@ int main(int argc, char **argv)
         vrs_hosted_on_free(t->in.h, watch_free, &t->fw);
         random_phase(t, nops);
         uint64_t nmaps = t->m.n;
-        DRV(fini)(&t->in.c);
+        char why[400];
+        const char *bad = watched_fini(&t->in, why, sizeof why);
         vrs_hosted_stats st = inst_stats(&t->in);
         cp_begin(t, "after fini");
+        if (bad)
+            note(t, C_TABLES, 0, "%s", bad);
         if (st.live_tables)
             note(t, C_TABLES, 0, "after fini: %llu live tables (leak)", X(st.live_tables));
         if (st.errors)
