@@ -414,8 +414,7 @@ static LExpr *txf(Drv *d, LB *b, int tx, int field)
     return lx_field(d->m, LV(b, tx), field);
 }
 
-/* `if (c) return r;` */
-/* if (c) return r; an error status is a rare exit (LStmt.rare) */
+/* `if (c) return r;`: an error status is a rare exit (LStmt.rare) */
 static void ret_if(LB *b, LExpr *c, LExpr *r)
 {
     bool err = r && r->kind == LE_NUM && r->ty.kind == LK_STATUS && r->num != LIR_OK && r->num != LIR_RETRY;

@@ -441,22 +441,17 @@ static LFn *fn_translate(U *x, int kind)
     e.var = LV(&b, va);
     /* a walk expects the entries on its way to be valid: the false
      * returns are rare */
+    void (*open_if)(LB *, LExpr *) = kind == TR_VALID ? lb_if_rare : lb_if;
     bool always = u->valid && u->valid->kind == SX_NUM && u->valid->num != 0;   /* `valid = true` */
     if (valid && u->valid && !always) {
-        if (kind == TR_VALID)
-            lb_if_rare(&b, lx_not(m, lir_from_sx(m, u->valid, &e)));
-        else
-            lb_if(&b, lx_not(m, lir_from_sx(m, u->valid, &e)));
+        open_if(&b, lx_not(m, lir_from_sx(m, u->valid, &e)));
         lb_ret(&b, lx_numk(m, 0, LK_BOOL));
         lb_end(&b);
     }
     VEC_FOREACH(const Sx *, p, u->pre) {
         if (valid && conjunct_of(u->valid, p))
             continue;
-        if (kind == TR_VALID)
-            lb_if_rare(&b, lx_not(m, lir_from_sx(m, p, &e)));
-        else
-            lb_if(&b, lx_not(m, lir_from_sx(m, p, &e)));
+        open_if(&b, lx_not(m, lir_from_sx(m, p, &e)));
         lb_ret(&b, lx_numk(m, 0, LK_BOOL));
         lb_end(&b);
     }
