@@ -2765,8 +2765,17 @@ static void root_api(Drv *d)
         int ctx = 0, pa = 2, flags = 3, psz = 4;
         va = 1;
         lb_begin(&b, m, f);
+        /* va >= space as (va >> lo) >= space >> lo, lo the first table's
+         * index shift: the compiler then shares the shift with that
+         * table's index (x86-64: one instruction less on every resolve) */
+        const IrUnit *t1 = r->kind == IR_TABLE ? r : NULL;
+        for (int i = 0; i < nrv && !t1; i++)
+            if (rv[i]->child && rv[i]->child->kind == IR_TABLE)
+                t1 = rv[i]->child;
+        unsigned lo = t1 && t1->index_lo < 64 && !(space & mask_of(t1->index_lo)) ? t1->index_lo : 0;
         if (space)
-            ret_if(&b, lx_bin(m, OP_GE, LV(&b, va), num(d, space)), status(d, LIR_EINVAL));
+            ret_if(&b, lx_bin(m, OP_GE, lo ? lx_bin(m, OP_SHR, LV(&b, va), num(d, lo)) : LV(&b, va), num(d, space >> lo)),
+                   status(d, LIR_EINVAL));
         if (d->root_cache) {
             LFn *g = resolve_reg_fn(d, f);
             Args a = { .n = 0 };
