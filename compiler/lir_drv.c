@@ -2758,6 +2758,12 @@ static void root_api(Drv *d)
         set_op(d, op, pub);
     }
 
+    /* the root's variant that points at a table, if any */
+    const IrUnit *rt = NULL;
+    for (int i = 0; i < nrv && !rt; i++)
+        if (rv[i]->child)
+            rt = rv[i];
+
     /* resolve */
     walk_api(d, space);
     f = resolve_fn(d, "resolve_to", LINK_EXPORT);
@@ -2768,10 +2774,7 @@ static void root_api(Drv *d)
         /* va >= space as (va >> lo) >= space >> lo, lo the first table's
          * index shift: the compiler then shares the shift with that
          * table's index (x86-64: one instruction less on every resolve) */
-        const IrUnit *t1 = r->kind == IR_TABLE ? r : NULL;
-        for (int i = 0; i < nrv && !t1; i++)
-            if (rv[i]->child && rv[i]->child->kind == IR_TABLE)
-                t1 = rv[i]->child;
+        const IrUnit *t1 = r->kind == IR_TABLE ? r : rt && rt->child->kind == IR_TABLE ? rt->child : NULL;
         unsigned lo = t1 && t1->index_lo < 64 && !(space & mask_of(t1->index_lo)) ? t1->index_lo : 0;
         if (space)
             ret_if(&b, lx_bin(m, OP_GE, lo ? lx_bin(m, OP_SHR, LV(&b, va), num(d, lo)) : LV(&b, va), num(d, space >> lo)),
@@ -2802,10 +2805,6 @@ static void root_api(Drv *d)
     }
 
     /* init: a fresh, empty table under a root that points at one */
-    const IrUnit *rt = NULL;
-    for (int i = 0; i < nrv && !rt; i++)
-        if (rv[i]->child)
-            rt = rv[i];
     if (!(rt && r->kind == IR_SEGMENT && rt->prog[SYN_MAP]))
         return;
     const IrUnit *C = rt->child;
